@@ -1,0 +1,337 @@
+"""Read and validate a snapshot folder in the layout of ../shared/data.
+
+The folder is the offline twin of what `framtid data update` fetches from SSB. Everything is
+checked before anything is written: a snapshot that fails a check is refused as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ..errors import SnapshotError
+from ..names import norwegian_form
+
+N_AGES = 106  # 0..105, 105 = 105 or older
+SSB_LICENCE = "NLOD 2.0 / CC BY 4.0 (Kilde: Statistisk sentralbyrå)"
+
+# Relative paths of the files framtid reads; those marked required must exist.
+FILES = {
+    "population": ("ssb/population_by_region_sex_age.csv.gz", True),
+    "locations": ("ssb/locations_municipalities_2024.csv", True),
+    "code_changes": ("ssb/region_code_changes_to_2024.csv", True),
+    "mortality": ("extra/demography/hmd_norway_mx_deaths_1x1_2000_2023.csv", True),
+    "fertility": ("extra/demography/hfd_norway_asfr_2000_2022.csv", True),
+    "care_use": ("extra/care/care_users_by_age_2022_helsedir.csv", True),
+    "care_workforce": ("extra/care/health_care_workforce_key_figures.csv", True),
+    "employment_rates": ("extra/employment/employment_rates_by_age_ssb.csv", True),
+    "projection_key_figures": ("extra/projections/ssb_projection_2024_key_figures.csv", False),
+    "centrality": ("extra/classifications/ssb_centrality_klass128_2024.csv", False),
+    "language": ("extra/classifications/language_decision_and_sami_area_2024.csv", False),
+    "kostra": ("extra/classifications/kostra_groups_2024.csv", False),
+    "map_kommuner": ("extra/geo/robhop2024_Kommuner-S.topojson", True),
+    "map_fylker": ("extra/geo/robhop2024_Fylker-S.geojson", True),
+}
+
+
+@dataclass
+class Provenance:
+    table: str
+    source: str
+    ssb_table: str | None
+    licence: str
+    retrieved: str
+    updated: str | None = None
+    note: str = ""
+    estimated: str = ""  # which values are estimated rather than published
+
+
+@dataclass
+class Dataset:
+    """Everything the store holds, as validated DataFrames plus provenance per table."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    provenance: list[Provenance] = field(default_factory=list)
+
+    def add(self, name: str, df: pd.DataFrame, prov: Provenance) -> None:
+        self.tables[name] = df
+        self.provenance.append(prov)
+
+
+def _require_columns(df: pd.DataFrame, cols: list[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise SnapshotError(f"{what}: missing column(s) {', '.join(missing)}")
+
+
+def _read_csv(path: Path, what: str, **kw) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, **kw)
+    except Exception as exc:  # pandas raises many kinds; the user needs the file and reason
+        raise SnapshotError(f"{what}: cannot read {path}: {exc}") from exc
+
+
+def _numeric(df: pd.DataFrame, ints: list[str], floats: list[str], what: str) -> pd.DataFrame:
+    """Typed columns; integers must parse, floats may be empty (NaN) where the source has no value."""
+    df = df.copy()
+    try:
+        for c in ints:
+            df[c] = pd.to_numeric(df[c], errors="raise").astype("int64")
+        for c in floats:
+            df[c] = pd.to_numeric(df[c].replace("", None), errors="raise").astype("float64")
+    except (ValueError, TypeError) as exc:
+        raise SnapshotError(f"{what}: a value is not a number ({exc})") from exc
+    return df
+
+
+def _paths(folder: Path) -> dict[str, Path]:
+    if not folder.is_dir():
+        raise SnapshotError(f"Snapshot folder {folder} does not exist or is not a folder")
+    out, missing = {}, []
+    for key, (rel, required) in FILES.items():
+        p = folder / rel
+        if p.is_file():
+            out[key] = p
+        elif required:
+            missing.append(rel)
+    if missing:
+        raise SnapshotError(f"Snapshot {folder} is incomplete: missing {', '.join(missing)}")
+    return out
+
+
+def _mtime(p: Path) -> str:
+    return date.fromtimestamp(p.stat().st_mtime).isoformat()
+
+
+def read_population(path: Path) -> pd.DataFrame:
+    """Population 1 January by region × sex × age; shape checks run in DuckDB (1.7 M rows)."""
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "CREATE TABLE raw AS SELECT * FROM read_csv(?, header=true, all_varchar=true)",
+            [str(path)],
+        )
+        cols = [r[0] for r in con.execute("DESCRIBE raw").fetchall()]
+        missing = [c for c in ("year", "level", "region_code", "sex", "age", "population", "flag")
+                   if c not in cols]
+        if missing:
+            raise SnapshotError(f"population: missing column(s) {', '.join(missing)}")
+        bad = con.execute(
+            "SELECT count(*) FROM raw WHERE TRY_CAST(year AS INTEGER) IS NULL "
+            "OR TRY_CAST(age AS INTEGER) IS NULL OR TRY_CAST(population AS BIGINT) IS NULL"
+        ).fetchone()[0]
+        if bad:
+            raise SnapshotError(f"population: {bad} rows with a missing or non-numeric "
+                                "year, age or population")
+        con.execute(
+            "CREATE TABLE pop AS SELECT CAST(year AS INTEGER) AS year, "
+            "CASE WHEN level = 'nation' THEN 'NO' ELSE region_code END AS region_code, "
+            "sex, CAST(age AS INTEGER) AS age, CAST(population AS BIGINT) AS population, "
+            "coalesce(flag, '') AS flag FROM raw WHERE level IN ('nation', 'municipality')"
+        )
+        checks = [
+            ("SELECT count(*) FROM pop WHERE population < 0", "negative population values"),
+            ("SELECT count(*) FROM pop WHERE sex NOT IN ('female', 'male')",
+             "sex must be 'female' or 'male'"),
+            (f"SELECT count(*) FROM pop WHERE age < 0 OR age > {N_AGES - 1}",
+             f"ages must run 0..{N_AGES - 1}"),
+            ("SELECT count(*) FROM (SELECT year, region_code, sex, age FROM pop "
+             "GROUP BY ALL HAVING count(*) > 1)", "duplicate rows"),
+        ]
+        for sql, msg in checks:
+            n = con.execute(sql).fetchone()[0]
+            if n:
+                raise SnapshotError(f"population: {msg} ({n} rows)")
+        short = con.execute(
+            "SELECT region_code, sex, year, count(*) FROM pop GROUP BY ALL "
+            f"HAVING count(*) <> {N_AGES} LIMIT 1"
+        ).fetchall()
+        if short:
+            r, s, y, n = short[0]
+            raise SnapshotError(f"population: {r} {s} {y} has {n} ages, not {N_AGES} (0..105+)")
+        return con.execute("SELECT * FROM pop ORDER BY year, region_code, sex, age").df()
+    except duckdb.Error as exc:
+        raise SnapshotError(f"population: cannot read {path}: {exc}") from exc
+    finally:
+        con.close()
+
+
+def _names_from_map(topo_path: Path) -> dict[str, str]:
+    """Official kommune names (with Sámi/Kven forms) as Kartverket writes them."""
+    try:
+        topo = json.loads(topo_path.read_text(encoding="utf-8"))
+        geoms = topo["objects"]["Kommuner"]["geometries"]
+        return {g["properties"]["kommunenummer"]: g["properties"]["kommunenavn"] for g in geoms}
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SnapshotError(f"map {topo_path.name}: not the expected TopoJSON ({exc})") from exc
+
+
+def _fylke_names(geo_path: Path) -> dict[str, tuple[str, str]]:
+    try:
+        geo = json.loads(geo_path.read_text(encoding="utf-8"))
+        return {
+            f["properties"]["fylkesnummer"]: (f["properties"]["name"], f["properties"]["fylkesnavn"])
+            for f in geo["features"]
+        }
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SnapshotError(f"map {geo_path.name}: not the expected GeoJSON ({exc})") from exc
+
+
+def build_regions(loc: pd.DataFrame, kommune_names: dict[str, str],
+                  fylke_names: dict[str, tuple[str, str]], extra: dict[str, pd.DataFrame]
+                  ) -> pd.DataFrame:
+    """One row per region at every level: land, fylke, BA-region, kommune."""
+    _require_columns(loc, ["municipality_code", "municipality_name", "county_code", "county_name",
+                           "ba_region_code", "ba_region_name"], "locations")
+    if loc["municipality_code"].duplicated().any():
+        raise SnapshotError("locations: duplicate kommune codes")
+    rows = [dict(code="NO", level="land", name="Norge", official_name="Norge", fylke=None,
+                 ba=None, parent=None)]
+    for code, group in loc.groupby("county_code", sort=True):
+        plain, official = fylke_names.get(code, (group["county_name"].iloc[0],) * 2)
+        rows.append(dict(code=code, level="fylke", name=plain, official_name=official,
+                         fylke=code, ba=None, parent="NO"))
+    for bcode, group in loc.groupby("ba_region_code", sort=True):
+        fylke = group["county_code"].mode().iloc[0]  # BA-regions may cross fylke borders
+        name = group["ba_region_name"].iloc[0]
+        rows.append(dict(code=f"BA{bcode}", level="ba", name=name, official_name=name,
+                         fylke=fylke, ba=f"BA{bcode}", parent="NO"))
+    for r in loc.itertuples(index=False):
+        official = kommune_names.get(r.municipality_code, r.municipality_name)
+        rows.append(dict(code=r.municipality_code, level="kommune",
+                         name=norwegian_form(official), official_name=official,
+                         fylke=r.county_code, ba=f"BA{r.ba_region_code}", parent=r.county_code))
+    regions = pd.DataFrame(rows)
+    # Kommune attributes used to find «similar kommuner» and the page language.
+    attrs = pd.DataFrame({"code": loc["municipality_code"]})
+    if "centrality" in extra:
+        c = extra["centrality"].rename(columns={"municipality_code": "code"})
+        attrs = attrs.merge(c[["code", "centrality_class", "centrality_index"]], on="code",
+                            how="left")
+    if "language" in extra:
+        lang = extra["language"].rename(columns={"municipality_code": "code"})
+        attrs = attrs.merge(lang[["code", "language_decision", "sami_language_area"]], on="code",
+                            how="left")
+    if "kostra" in extra:
+        k = extra["kostra"].rename(columns={"municipality_code": "code"})
+        attrs = attrs.merge(k[["code", "kostra_group"]], on="code", how="left")
+    regions = regions.merge(attrs, on="code", how="left")
+    # Same plain name in two kommuner (Våler, Nes, Os …): add the fylke so names stay unique.
+    kom = regions["level"] == "kommune"
+    dup = regions[kom]["name"].duplicated(keep=False)
+    fylke_plain = dict(zip(regions.loc[regions.level == "fylke", "code"],
+                           regions.loc[regions.level == "fylke", "name"]))
+    for idx in dup[dup].index:
+        regions.loc[idx, "name"] = f"{regions.loc[idx, 'name']} ({fylke_plain[regions.loc[idx, 'fylke']]})"
+    return regions
+
+
+def read_snapshot(folder: Path | str) -> Dataset:
+    """Read and check a whole snapshot; raise SnapshotError naming what is wrong."""
+    folder = Path(folder)
+    paths = _paths(folder)
+    ds = Dataset()
+    src_ssb = "Statistisk sentralbyrå (SSB), via snapshot " + str(folder)
+
+    pop = read_population(paths["population"])
+    loc = _read_csv(paths["locations"], "locations")
+    codes = set(loc["municipality_code"])
+    pop_codes = set(pop["region_code"].unique()) - {"NO"}
+    if pop_codes != codes:
+        extra_codes = sorted(pop_codes - codes)[:5]
+        missing = sorted(codes - pop_codes)[:5]
+        raise SnapshotError(
+            f"population and locations disagree on kommune codes (only in population: "
+            f"{extra_codes}, only in locations: {missing})"
+        )
+    if "NO" not in set(pop["region_code"].unique()):
+        raise SnapshotError("population: no national (level 'nation') series")
+    estimated = (
+        pop.loc[pop.flag != "", "flag"].value_counts().rename_axis("flag").reset_index()
+    )
+    est_text = "; ".join(f"{r.flag}: {r['count']} rows" for _, r in estimated.iterrows())
+    ds.add("population", pop, Provenance(
+        "population", src_ssb, "07459", SSB_LICENCE, _mtime(paths["population"]),
+        note="1 January, 2024 kommune borders; Norway is SSB's national series",
+        estimated=est_text))
+
+    extra = {}
+    for key in ("centrality", "language", "kostra"):
+        if key in paths:
+            df = _read_csv(paths[key], key)
+            _require_columns(df, ["municipality_code"], key)
+            extra[key] = df
+    regions = build_regions(loc, _names_from_map(paths["map_kommuner"]),
+                            _fylke_names(paths["map_fylker"]), extra)
+    counts = regions["level"].value_counts().to_dict()
+    ds.add("regions", regions, Provenance(
+        "regions", "SSB KLASS 131 (2024 kommuner), NIBR BA-regions 2020 via FHI csdata, "
+        "Kartverket names, SSB KLASS 128 centrality", "KLASS 131", SSB_LICENCE,
+        _mtime(paths["locations"]), note=json.dumps(counts)))
+
+    changes = _read_csv(paths["code_changes"], "code_changes")
+    _require_columns(changes, ["level", "code_original", "code_2024", "year_from", "year_to",
+                               "weighting"], "code_changes")
+    ds.add("code_changes", changes, Provenance(
+        "code_changes", "FHI csdata mapping of historical codes to 2024 codes", None,
+        "MIT (FHI csdata)", _mtime(paths["code_changes"])))
+
+    mort = _read_csv(paths["mortality"], "mortality")
+    _require_columns(mort, ["year", "age", "sex", "mx", "deaths"], "mortality")
+    mort = _numeric(mort, ["year", "age"], ["mx", "deaths"], "mortality")
+    ds.add("mortality", mort, Provenance(
+        "mortality", "Human Mortality Database, Norway Mx_1x1/Deaths_1x1 (from SSB registers)",
+        None, "CC BY 4.0 (HMD)", _mtime(paths["mortality"]),
+        note=f"years {mort.year.min()}-{mort.year.max()}"))
+
+    fert = _read_csv(paths["fertility"], "fertility")
+    _require_columns(fert, ["year", "age", "asfr"], "fertility")
+    fert["age"] = fert["age"].str.replace("-", "").str.replace("+", "")
+    fert = _numeric(fert, ["year", "age"], ["asfr"], "fertility")
+    ds.add("fertility", fert, Provenance(
+        "fertility", "Human Fertility Database, NORasfrRR (from SSB registers)", None,
+        "CC BY 4.0 (HFD)", _mtime(paths["fertility"]),
+        note=f"years {fert.year.min()}-{fert.year.max()}; age 12 = 12 or younger, 55 = 55+"))
+
+    for key, src, note in (
+        ("care_use", "Helsedirektoratet, Kommunale helse- og omsorgstjenester 2022, tab. 2.2.1",
+         "share of each age group receiving any municipal health and care service"),
+        ("care_workforce", "NOU 2023:4; SSB report for Helsepersonellkommisjonen; NAV", ""),
+        ("employment_rates", "SSB AKU 2016 and register-based employment Q4 2006",
+         "OLD rates: treat as approximate"),
+        ("projection_key_figures", "SSB population projections 2024, published key figures", ""),
+    ):
+        if key in paths:
+            ds.add(key, _read_csv(paths[key], key), Provenance(
+                key, src, None, "public documents / NLOD", _mtime(paths[key]), note=note))
+
+    maps = []
+    for key, name in (("map_kommuner", "kommuner"), ("map_fylker", "fylker")):
+        p = paths[key]
+        fmt = "topojson" if p.suffix == ".topojson" else "geojson"
+        maps.append(dict(name=name, format=fmt, content=p.read_text(encoding="utf-8")))
+    ds.add("maps", pd.DataFrame(maps), Provenance(
+        "maps", "Kartverket 2024 borders, simplified (robhop/fylker-og-kommuner)", None,
+        "CC BY 4.0 (Kartverket)", _mtime(paths["map_kommuner"])))
+    _check_consistency(ds)
+    return ds
+
+
+def _check_consistency(ds: Dataset) -> None:
+    """Cross-table checks a broken snapshot would fail."""
+    pop = ds.tables["population"]
+    last = pop["year"].max()
+    kom = pop[(pop.year == last) & (pop.region_code != "NO")]["population"].sum()
+    nat = pop[(pop.year == last) & (pop.region_code == "NO")]["population"].sum()
+    if nat == 0 or abs(kom - nat) / nat > 0.01:
+        raise SnapshotError(
+            f"population {last}: kommuner sum to {kom}, Norway is {nat} (more than 1 % apart)"
+        )
+    reg = ds.tables["regions"]
+    if (reg.level == "kommune").sum() != pop["region_code"].nunique() - 1:
+        raise SnapshotError("regions: kommune count differs from population")
