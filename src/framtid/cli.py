@@ -23,7 +23,7 @@ regions_app = typer.Typer(invoke_without_command=True, help="List and find regio
 app.add_typer(regions_app, name="regions")
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class State:
