@@ -1,0 +1,1 @@
+"""Consequences of a projected population: ageing, aldersbæreevne, children, care, workforce."""
