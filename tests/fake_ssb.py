@@ -11,6 +11,7 @@ non-loopback host.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
 import json
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -75,7 +76,13 @@ def population_value(region: str, sex: str, age: str, year: str) -> int | None:
     """Deterministic synthetic population; swapping sex or age changes the value."""
     if (region, sex, age, year) == MISSING_POPULATION_CELL:
         return None
-    return (int(region) % 997) * 7 + int(sex) * 1000 + int(age.rstrip("+")) * 13 + (int(year) - 2000) * 3 + 1
+    return (
+        (int(region) % 997) * 7
+        + int(sex) * 1000
+        + int(age.rstrip("+")) * 13
+        + (int(year) - 2000) * 3
+        + 1
+    )
 
 
 # One cell is null, as SSB does for cells without a figure.
@@ -143,13 +150,28 @@ class FakeTable:
         for dim in self.dims:
             if dim.code not in selection:
                 if not dim.elimination:
-                    raise HttpProblem(400, {"type": "Parameter error", "title": f"Missing selection for {dim.code}", "status": 400})
+                    raise HttpProblem(
+                        400,
+                        {
+                            "type": "Parameter error",
+                            "title": f"Missing selection for {dim.code}",
+                            "status": 400,
+                        },
+                    )
                 eliminated.append(dim)
                 continue
             wanted = set(selection[dim.code])
             unknown = wanted - set(dim.codes)
             if unknown:
-                raise HttpProblem(400, {"type": "Parameter error", "title": "Non-existent value", "status": 400, "detail": ", ".join(sorted(unknown))})
+                raise HttpProblem(
+                    400,
+                    {
+                        "type": "Parameter error",
+                        "title": "Non-existent value",
+                        "status": 400,
+                        "detail": ", ".join(sorted(unknown)),
+                    },
+                )
             # The server answers in the table's order, not the request's.
             chosen.append((dim, [(c, lab) for c, lab in dim.categories if c in wanted]))
         return chosen, eliminated
@@ -157,8 +179,10 @@ class FakeTable:
     def _cell(self, key: dict[str, str], eliminated: list[FakeDim]) -> float | None:
         if not eliminated:
             return self.value(key)
-        parts = [self.value(key | dict(zip([d.code for d in eliminated], combo)))
-                 for combo in itertools.product(*[d.codes for d in eliminated])]
+        parts = [
+            self.value(key | dict(zip([d.code for d in eliminated], combo)))
+            for combo in itertools.product(*[d.codes for d in eliminated])
+        ]
         known = [p for p in parts if p is not None]
         return sum(known) if known else None
 
@@ -200,10 +224,17 @@ class FakeTable:
             index = raw["category"]["index"]
             codes = index if isinstance(index, list) else sorted(index, key=index.get)
             ext = raw.get("extension", {})
-            dims.append(FakeDim(dim_id, raw["label"], [(c, raw["category"]["label"][c]) for c in codes],
-                                elimination=bool(ext.get("elimination")), show=ext.get("show", "value")))
+            dims.append(
+                FakeDim(
+                    dim_id,
+                    raw["label"],
+                    [(c, raw["category"]["label"][c]) for c in codes],
+                    elimination=bool(ext.get("elimination")),
+                    show=ext.get("show", "value"),
+                )
+            )
         for i in range(len(dims)):
-            strides.append(math.prod(doc["size"][i + 1:]))
+            strides.append(math.prod(doc["size"][i + 1 :]))
         positions = [{c: p for p, c in enumerate(d.codes)} for d in dims]
         recorded = doc["value"]
 
@@ -226,7 +257,9 @@ def _ages() -> list[tuple[str, str]]:
 def population_table() -> FakeTable:
     """Synthetic 07459: real kommune codes (KLASS 2023), women listed first (as 13599 does)."""
     dims = [
-        FakeDim("Region", "region", [("0", "The whole country")] + kommuner_2023(), True, "code_value"),
+        FakeDim(
+            "Region", "region", [("0", "The whole country")] + kommuner_2023(), True, "code_value"
+        ),
         FakeDim("Kjonn", "sex", [("2", "Females"), ("1", "Males")], True),
         FakeDim("Alder", "age", _ages()),
         FakeDim("ContentsCode", "contents", [("Personer1", "Persons")]),
@@ -236,10 +269,18 @@ def population_table() -> FakeTable:
     def value(k: dict[str, str]) -> int | None:
         return population_value(k["Region"], k["Kjonn"], k["Alder"], k["Tid"])
 
-    return FakeTable("07459", "07459: Population, by region, sex, age and year (synthetic)", dims, value)
+    return FakeTable(
+        "07459", "07459: Population, by region, sex, age and year (synthetic)", dims, value
+    )
 
 
-PROJECTION_REGIONS = [("0", "The whole country"), ("0301", "Oslo"), ("4601", "Bergen"), ("5001", "Trondheim"), ("1103", "Stavanger")]
+PROJECTION_REGIONS = [
+    ("0", "The whole country"),
+    ("0301", "Oslo"),
+    ("4601", "Bergen"),
+    ("5001", "Trondheim"),
+    ("1103", "Stavanger"),
+]
 PROJECTION_YEARS = [str(y) for y in range(2026, 2031)]
 
 
@@ -249,7 +290,9 @@ def projection_table_separate_dim(table_id: str = "99001") -> FakeTable:
         FakeDim("Region", "region", PROJECTION_REGIONS, True, "code_value"),
         FakeDim("Kjonn", "sex", [("1", "Males"), ("2", "Females")], True),
         FakeDim("Alder", "age", _ages()),
-        FakeDim("Framskriv", "alternative", [(a, f"Alternative ({a})") for a in PROJECTION_ALTERNATIVES]),
+        FakeDim(
+            "Framskriv", "alternative", [(a, f"Alternative ({a})") for a in PROJECTION_ALTERNATIVES]
+        ),
         FakeDim("ContentsCode", "contents", [("Personer", "Projected population")]),
         FakeDim("Tid", "year", [(y, y) for y in PROJECTION_YEARS], show="code"),
     ]
@@ -263,8 +306,12 @@ def projection_table_separate_dim(table_id: str = "99001") -> FakeTable:
 def projection_table_contents_code(table_id: str = "99002") -> FakeTable:
     """Synthetic projection without Kjonn; alternatives are ContentsCode values whose labels
     carry the code, as in the recorded 14746 ("Personer" = "Hovedalternativet (MMMM)")."""
-    contents = [("Personer", "Main alternative (MMMM)"), ("PersonerL", "Low national growth (LLML)"),
-                ("PersonerH", "High national growth (HHMH)"), ("PersonerM0", "No net immigration (MMM0)")]
+    contents = [
+        ("Personer", "Main alternative (MMMM)"),
+        ("PersonerL", "Low national growth (LLML)"),
+        ("PersonerH", "High national growth (HHMH)"),
+        ("PersonerM0", "No net immigration (MMM0)"),
+    ]
     by_code = {"Personer": "MMMM", "PersonerL": "LLML", "PersonerH": "HHMH", "PersonerM0": "MMM0"}
     dims = [
         FakeDim("Region", "region", PROJECTION_REGIONS, True, "code_value"),
@@ -276,7 +323,8 @@ def projection_table_contents_code(table_id: str = "99002") -> FakeTable:
     def value(k: dict[str, str]) -> int:
         alt = by_code[k["ContentsCode"]]
         return projection_value(k["Region"], "1", k["Alder"], k["Tid"], alt) + projection_value(
-            k["Region"], "2", k["Alder"], k["Tid"], alt)
+            k["Region"], "2", k["Alder"], k["Tid"], alt
+        )
 
     return FakeTable(table_id, f"{table_id}: Projected population (synthetic)", dims, value)
 
@@ -323,7 +371,9 @@ class Request:
 class FakeSsb:
     """Threaded local server: base_url for PxWebApi v2, klass_base_url for KLASS."""
 
-    def __init__(self, *, config: dict[str, Any] | None = None, clock: Callable[[], float] | None = None):
+    def __init__(
+        self, *, config: dict[str, Any] | None = None, clock: Callable[[], float] | None = None
+    ):
         self.config: dict[str, Any] = dict(config or SSB_CONFIG)
         self.enforce_max_cells: int | None = None  # server-side limit; None = config's
         self.index_style = "dict"  # "dict", "reversed" or "list"
@@ -333,14 +383,21 @@ class FakeSsb:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._clock = clock
-        for table in (population_table(), projection_table_separate_dim(), projection_table_contents_code(),
-                      FakeTable.from_jsonstat("14746", load_sample(PROJECTION_14746_SAMPLE))):
+        for table in (
+            population_table(),
+            projection_table_separate_dim(),
+            projection_table_contents_code(),
+            FakeTable.from_jsonstat("14746", load_sample(PROJECTION_14746_SAMPLE)),
+        ):
             self.tables[table.table_id] = table
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._server.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # a short poll interval keeps shutdown (each test's teardown) fast
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), daemon=True
+        )
 
     # ----- lifecycle
 
@@ -357,7 +414,7 @@ class FakeSsb:
     def klass_base_url(self) -> str:
         return self.origin + KLASS_PREFIX
 
-    def start(self) -> FakeSsb:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -366,7 +423,7 @@ class FakeSsb:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> FakeSsb:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -392,21 +449,27 @@ class FakeSsb:
 
     def _log(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
         with self._lock:
-            self.requests.append(Request(method, path, query, body, self._clock() if self._clock else None))
+            self.requests.append(
+                Request(method, path, query, body, self._clock() if self._clock else None)
+            )
 
-    def answer(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, dict[str, Any]]:
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any
+    ) -> tuple[int, dict[str, Any]]:
         if path.startswith(KLASS_PREFIX):
-            return self._klass(path[len(KLASS_PREFIX):])
+            return self._klass(path[len(KLASS_PREFIX) :])
         if not path.startswith(PXWEB_PREFIX):
             return 404, {"title": "Not found", "status": 404}
-        route = path[len(PXWEB_PREFIX):].strip("/").split("/")
+        route = path[len(PXWEB_PREFIX) :].strip("/").split("/")
         if route == ["config"]:
             return 200, self.config
         if len(route) == 3 and route[0] == "tables" and route[2] in ("metadata", "data"):
             return self._table(route[1], route[2], method, body)
         return 404, {"title": "Not found", "status": 404}
 
-    def _table(self, table_id: str, what: str, method: str, body: Any) -> tuple[int, dict[str, Any]]:
+    def _table(
+        self, table_id: str, what: str, method: str, body: Any
+    ) -> tuple[int, dict[str, Any]]:
         recorded = self._recorded(table_id, body) if what == "data" else None
         if recorded is not None:
             return 200, recorded
@@ -416,7 +479,11 @@ class FakeSsb:
         if what == "metadata":
             return 200, table.metadata(self.index_style)
         if method != "POST" or not isinstance(body, dict):
-            return 400, {"type": "Parameter error", "title": "fake supports POST data only", "status": 400}
+            return 400, {
+                "type": "Parameter error",
+                "title": "fake supports POST data only",
+                "status": 400,
+            }
         selection = {s["variableCode"]: list(s["valueCodes"]) for s in body.get("selection", [])}
         limit = self.enforce_max_cells or int(self.config["maxDataCells"])
         if math.prod(len(v) for v in selection.values()) > limit:
@@ -431,7 +498,9 @@ class FakeSsb:
         if table_id != "07459" or not isinstance(body, dict):
             return None
         sel = {s["variableCode"]: s for s in body.get("selection", [])}
-        if sel.get("Alder", {}).get("codelist") == "agg_TredeltGrupperingB2" and sel.get("Region", {}).get("valueCodes") == ["0301"]:
+        if sel.get("Alder", {}).get("codelist") == "agg_TredeltGrupperingB2" and sel.get(
+            "Region", {}
+        ).get("valueCodes") == ["0301"]:
             return load_sample(OSLO_SAMPLE)
         return None
 
@@ -471,16 +540,31 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
             pass
 
-    def _respond(self, fake: FakeSsb, fault: Fault | None, method: str, path: str, query, body) -> None:
+    def _respond(
+        self, fake: FakeSsb, fault: Fault | None, method: str, path: str, query, body
+    ) -> None:
         if fault is not None and fault.kind == "status":
-            payload = fault.body if fault.body is not None else json.dumps(
-                {"type": "Server error", "title": f"Fake fault {fault.status}", "status": fault.status}).encode()
+            payload = (
+                fault.body
+                if fault.body is not None
+                else json.dumps(
+                    {
+                        "type": "Server error",
+                        "title": f"Fake fault {fault.status}",
+                        "status": fault.status,
+                    }
+                ).encode()
+            )
             return self._send(fault.status, payload, fault.headers)
-        if fault is not None and fault.kind == "slow":
-            if fake._stopping.wait(fault.delay_s):
-                return
+        # "slow": wait, but give up at once when the server stops
+        if fault is not None and fault.kind == "slow" and fake._stopping.wait(fault.delay_s):
+            return
         status, doc = fake.answer(method, path, query, body)
-        if fault is not None and fault.kind == "bad_jsonstat" and isinstance(doc.get("value"), list):
+        if (
+            fault is not None
+            and fault.kind == "bad_jsonstat"
+            and isinstance(doc.get("value"), list)
+        ):
             doc = doc | {"value": doc["value"][:-1]}
         payload = json.dumps(doc, ensure_ascii=False).encode("utf-8")
         if fault is not None and fault.kind == "truncate":
@@ -489,10 +573,18 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(status, payload[: len(payload) // 2], {}, content_length=len(payload))
         self._send(status, payload, {})
 
-    def _send(self, status: int, payload: bytes, headers: dict[str, str], content_length: int | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        payload: bytes,
+        headers: dict[str, str],
+        content_length: int | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(content_length if content_length is not None else len(payload)))
+        self.send_header(
+            "Content-Length", str(content_length if content_length is not None else len(payload))
+        )
         for key, value in headers.items():
             self.send_header(key, value)
         self.end_headers()
@@ -526,11 +618,19 @@ def _is_loopback(host: Any) -> bool:
         return False
 
 
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Fail on any DNS lookup or connection to a non-loopback host; yields the violations."""
+@contextlib.contextmanager
+def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Fail on any DNS lookup or connection to a non-loopback host; yields the violations.
+
+    A violation raises BlockedNetwork at once and is also listed, so it fails the test at exit
+    even if the code under test swallowed the exception.
+    """
     violations: list[str] = []
-    real_getaddrinfo, real_connect, real_connect_ex = socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo, real_connect, real_connect_ex = (
+        socket.getaddrinfo,
+        socket.socket.connect,
+        socket.socket.connect_ex,
+    )
 
     def check(host: Any, port: Any = None) -> None:
         if not _is_loopback(host):
@@ -562,3 +662,9 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     yield violations
     assert not violations, f"tests touched non-loopback hosts: {violations}"
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    with network_guard(monkeypatch) as violations:
+        yield violations

@@ -172,6 +172,219 @@ def population(region: str, year: Optional[int] = typer.Option(None, help="1 Jan
               f"{res['total']:,} (women {res['by_sex']['female']:,}, men {res['by_sex']['male']:,})")
 
 
+# --- projection and consequences -----------------------------------------------------------
+def _pairs(items: list[str] | None, what: str) -> dict[str, float]:
+    """['fertility=1.6', …] → {'fertility': 1.6}; a malformed item is a usage error (exit 2)."""
+    out: dict[str, float] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[name.strip()] = float(value.replace(",", "."))
+        except ValueError:
+            raise FramtidError(f"--{what} takes NAME=VALUE with a number, got {item!r}") from None
+    return out
+
+
+@app.command()
+def project(region: str,
+            scenario: str = typer.Option("main", help="main | low | high"),
+            lever: Optional[list[str]] = typer.Option(None, "--lever", help="NAME=VALUE, repeatable"),
+            param: Optional[list[str]] = typer.Option(None, "--param",
+                                                       help="Override a parameter: NAME=VALUE"),
+            to: int = typer.Option(2050, "--to", help="Last year of the projection"),
+            paths: Optional[int] = typer.Option(None, help="Simulated futures for uncertainty"),
+            as_json: bool = typer.Option(False, "--json")) -> None:
+    """Project a region's population by sex and age, with indicators."""
+    from .consequences.service import project_with_indicators
+
+    ctx = _context()
+    reg = ctx.regions.resolve(region)
+    with err.status("Projecting…"):
+        res = project_with_indicators(ctx, reg.code, scenario, _pairs(lever, "lever"), to, paths,
+                                      _pairs(param, "param") or None)
+    if as_json:
+        _emit_json(res)
+        return
+    ind = res["indicators"]
+    t = Table("year", "population", "0–19", "20–66", "67+", "80+", "20–66 per 67+",
+              "care share", title=f"{reg.official_name} — scenario {res['scenario']['name']}")
+    for i, y in enumerate(res["years"]):
+        if y % 5 and i not in (0, len(res["years"]) - 1):
+            continue
+        share = ind["care_share_of_workforce"][i]
+        t.add_row(str(y), f"{res['total'][i]:,.0f}", f"{res['age_groups']['0-19'][i]:,.0f}",
+                  f"{res['age_groups']['20-66'][i]:,.0f}", f"{res['age_groups']['67+'][i]:,.0f}",
+                  f"{res['age_groups']['80+'][i]:,.0f}",
+                  f"{ind['aldersbaereevne_67'][i]:.2f}" if ind["aldersbaereevne_67"][i] else "–",
+                  f"{share * 100:.1f} %" if share else "–")
+    out.print(t)
+    out.print("Kilde: Statistisk sentralbyrå; framtid projection")
+
+
+@app.command()
+def whatittakes(region: str,
+                indicator: str = typer.Option(..., help="e.g. aldersbaereevne_67"),
+                lever: str = typer.Option(..., help="e.g. young_adults"),
+                year: int = typer.Option(2040, help="Target year"),
+                scenario: str = typer.Option("main"),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """«Dette må til»: the lever value that keeps an indicator at today's level."""
+    from .consequences.service import what_it_takes
+
+    ctx = _context()
+    reg = ctx.regions.resolve(region)
+    with err.status("Solving…"):
+        res = what_it_takes(ctx, reg.code, indicator, lever, year, scenario)
+    if as_json:
+        _emit_json(res)
+        return
+    if res["reachable"]:
+        out.print(f"{reg.official_name}: {lever} = {res['value']:.2f} {res['unit']} keeps "
+                  f"{indicator} at today's {res['today_value']:.3g} in {year} "
+                  f"(without it: {res['default_value']:.3g}).")
+    else:
+        out.print(f"{reg.official_name}: no value of {lever} within {res['range'][0]:g}–"
+                  f"{res['range'][1]:g} {res['unit']} keeps {indicator} at today's "
+                  f"{res['today_value']:.3g} in {year}; the best reachable is {lever} = "
+                  f"{res['best_value']:.2f}, giving {res['best_indicator']:.3g}.")
+
+
+@app.command()
+def levers(as_json: bool = typer.Option(False, "--json")) -> None:
+    """All levers with unit, default and valid range."""
+    from .consequences.service import all_levers
+
+    rows = all_levers()
+    if as_json:
+        _emit_json(rows)
+        return
+    t = Table("lever", "unit", "default", "range", "acts on", "description")
+    for m in rows:
+        t.add_row(m["name"], m["unit"], f"{m['default']:g}", f"{m['min']:g}–{m['max']:g}",
+                  m["kind"], m["description"])
+    out.print(t)
+
+
+@app.command()
+def params(markdown: bool = typer.Option(False, "--markdown"),
+           as_json: bool = typer.Option(False, "--json")) -> None:
+    """The documented parameter table of the consequences (overridable with --param)."""
+    from dataclasses import asdict
+
+    from .consequences.parameters import DEFAULTS, markdown_table
+
+    if as_json:
+        _emit_json([asdict(p) for p in DEFAULTS.values()])
+    elif markdown:
+        sys.stdout.write(markdown_table() + "\n")
+    else:
+        t = Table("name", "value", "unit", "range", "source", "year")
+        for p in DEFAULTS.values():
+            t.add_row(p.name, f"{p.value:g}", p.unit, f"{p.min:g}–{p.max:g}", p.source, p.year)
+        out.print(t)
+
+
+def _parse_bases(base: Optional[int], bases: Optional[str]) -> list[int]:
+    if bases:
+        try:
+            lo, _, hi = bases.partition("-")
+            return list(range(int(lo), int(hi or lo) + 1))
+        except ValueError:
+            raise FramtidError(f"--bases takes FIRST-LAST, e.g. 2010-2016, got {bases!r}") from None
+    return [base if base is not None else 2015]
+
+
+@app.command()
+def backtest(base: Optional[int] = typer.Option(None, help="Stand on 1 January of this year"),
+             bases: Optional[str] = typer.Option(None, help="Several bases, e.g. 2010-2016"),
+             horizon: int = typer.Option(10, help="Years projected"),
+             paths: int = typer.Option(500, help="Simulated futures for interval coverage"),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Project from an earlier year and compare with what happened, against naive forecasts."""
+    from .model.service import run_backtest
+
+    ctx = _context()
+    with err.status("Backtesting…"):
+        res = run_backtest(ctx, _parse_bases(base, bases), horizon, paths)
+    if as_json:
+        _emit_json(res)
+        return
+    from .model.backtest import format_table
+
+    out.print(format_table(res))
+
+
+@app.command()
+def bench(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Measure the engine: all kommuner, stochastic runs, and the pandas reference (ratio)."""
+    from .model.service import run_bench
+
+    ctx = _context()
+    with err.status("Benchmarking…"):
+        res = run_bench(ctx)
+    if as_json:
+        _emit_json(res)
+        return
+    for k, v in res.items():
+        out.print(f"{k:40} {v}")
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
+    """Start the web app (Framtidsbilder); GET /healthz answers 200 when ready."""
+    from .pipeline import ensure_store
+    from .web.app import serve as serve_app
+
+    ensure_store(state.db, _progress)
+    serve_app(host, port, state.db)
+
+
+# --- story and charts ------------------------------------------------------------------------
+@app.command()
+def story(region: str, lang: str = typer.Option("nb", help="nb | nn | en"),
+          fmt: str = typer.Option("md", "--format", help="md | html | json")) -> None:
+    """The region's generated future story, with a chart and «what we can do» for each beat."""
+    from .story.render import FORMATS, LANGS, StoryTeller, to_html, to_markdown
+
+    if lang not in LANGS:
+        raise FramtidError(f"Unknown language {lang!r}; choose one of {', '.join(LANGS)}")
+    if fmt not in FORMATS:
+        raise FramtidError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    ctx = _context()
+    reg = ctx.regions.resolve(region)
+    with err.status("Writing the story…"):
+        st = StoryTeller(ctx, charts=(fmt == "json")).story(reg.code, lang)
+    if fmt == "json":
+        _emit_json(st)
+    else:
+        sys.stdout.write(to_markdown(st) if fmt == "md" else to_html(st))
+
+
+@app.command()
+def chart(region: str, kind: str, out_path: Path = typer.Option(..., "--out",
+          help="FILE.svg, FILE.png or FILE.json"),
+          lang: str = typer.Option("nb", help="nb | nn | en"),
+          indicator: str = typer.Option("aldersbaereevne_67", help="Indicator for map kinds"),
+          year: int = typer.Option(2040, help="Year for map kinds")) -> None:
+    """Draw one chart for a region (pyramid, fan, icons, dependency, care, map, ba-map)."""
+    from .charts import KINDS
+    from .charts.render import write
+    from .story.charts_for import chart_for
+
+    if kind not in KINDS:
+        raise FramtidError(f"Unknown chart kind {kind!r}; choose one of {', '.join(KINDS)}")
+    if out_path.suffix not in (".svg", ".png", ".json"):
+        raise FramtidError("--out must end in .svg, .png or .json")
+    ctx = _context()
+    reg = ctx.regions.resolve(region)
+    with err.status("Drawing…"):
+        c = chart_for(ctx, reg.code, kind, lang, indicator=indicator, year=year)
+        write(c, out_path)
+    err.print(f"Wrote {out_path}")
+
+
 # --- main job ---------------------------------------------------------------------------------
 @app.command()
 def run(kommune: str = typer.Option("3403", help="Kommune for the summary")) -> None:

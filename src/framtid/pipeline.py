@@ -37,12 +37,15 @@ def ensure_store(db_path: Path, progress: Progress = lambda s: None) -> None:
 
 
 def update_from_ssb(db_path: Path, *, base_url: str | None = None, klass_url: str | None = None,
-                    progress: Progress = lambda s: None,
-                    projection_table: str = "14288") -> dict:
+                    progress: Progress = lambda s: None, projection_table: str = "14288",
+                    client_options: dict | None = None) -> dict:
     """Fetch population (07459), SSB's municipal projection and KLASS 131, then swap atomically.
 
-    Without an existing store the reference tables (mortality, fertility, care, maps) must come
-    from a snapshot first: they are not all published in PxWebApi.
+    07459 is asked for today's kommune codes (KLASS) and Norway, all years the table has. SSB
+    gives no figures for a code in the years before it existed; those years keep the store's
+    history, which the snapshot recoded to today's borders. Every (kommune, year) SSB does give
+    must be complete (106 ages × 2 sexes), and the latest year must cover every kommune.
+    Reference tables (mortality, fertility, care, maps) come from a snapshot first.
     """
     from .sources import klass_client, pxweb
 
@@ -63,15 +66,24 @@ def update_from_ssb(db_path: Path, *, base_url: str | None = None, klass_url: st
             "a new region table is needed before population can be updated."
         )
     client = pxweb.SsbClient(base_url or pxweb.DEFAULT_BASE,
-                             progress=lambda d, t, label: progress(f"{label} {d}/{t}"))
+                             progress=lambda d, t, label: progress(f"{label} {d}/{t}"),
+                             **(client_options or {}))
     progress("Fetching population 1 January from SSB table 07459")
-    pop = client.fetch_population(sorted(known) + ["0"])
-    pop = _check_population(pop, known)
+    fresh = _check_population(client.fetch_population(sorted(known) + ["0"]), known)
+    old = store.table("population")
+    replaced = set(zip(fresh["year"], fresh["region_code"]))
+    keep = old[[(y, r) not in replaced for y, r in zip(old["year"], old["region_code"])]]
+    pop = pd.concat([keep, fresh], ignore_index=True).sort_values(
+        ["year", "region_code", "sex", "age"], ignore_index=True)
     today = date.today().isoformat()
+    years = sorted(fresh["year"].unique())
     ds = Dataset()
     ds.add("population", pop, Provenance(
-        "population", "Statistisk sentralbyrå (SSB), PxWebApi v2", "07459", SSB_LICENCE, today,
-        note="1 January; fetched live"))
+        "population", "Statistisk sentralbyrå (SSB), PxWebApi v2; earlier years from the "
+        "snapshot, recoded to 2024 borders", "07459", SSB_LICENCE, today,
+        note=f"1 January; {years[0]}-{years[-1]} fetched live for today's codes",
+        estimated="; ".join(f"{f}: {n} rows" for f, n in
+                            keep.loc[keep.flag != "", "flag"].value_counts().items())))
     try:
         progress(f"Fetching SSB's municipal projection (table {projection_table})")
         proj = client.fetch_projection(projection_table, sorted(known),
@@ -79,23 +91,34 @@ def update_from_ssb(db_path: Path, *, base_url: str | None = None, klass_url: st
         ds.add("ssb_projection", proj, Provenance(
             "ssb_projection", "Statistisk sentralbyrå (SSB), regional projections", projection_table,
             SSB_LICENCE, today, note="main MMMM, low LLML, high HHMH"))
-    except SourceError as exc:  # the projection is shown beside ours; population still counts
+    except SourceError as exc:  # shown beside ours; the population update still counts
         progress(f"SSB projection not updated: {exc}")
     merge_tables(db_path, ds, origin="ssb live update")
     return status(db_path)
 
 
 def _check_population(pop: pd.DataFrame, known: set[str]) -> pd.DataFrame:
-    """A live response must be complete before it may replace the store's population."""
+    """A live response must be complete before it may replace anything in the store."""
     pop = pop.copy()
     pop["region_code"] = pop["region_code"].replace({"0": "NO"})
     pop["flag"] = ""
-    n_years = pop["year"].nunique()
-    expected = (len(known) + 1) * 2 * 106 * n_years
-    if len(pop) != expected:
-        raise SourceError(
-            f"SSB population response is incomplete: {len(pop)} cells, expected {expected}"
-        )
+    # A code's years before it existed come back empty (null, dropped) or as zeros: drop both.
+    totals = pop.groupby(["year", "region_code"])["population"].transform("sum")
+    pop = pop[totals > 0]
+    if pop.empty:
+        raise SourceError("SSB returned no population figures")
+    cells = pop.groupby(["year", "region_code"]).size()
+    partial = cells[cells != 212]
+    if len(partial):
+        (y, r), n = partial.index[0], int(partial.iloc[0])
+        raise SourceError(f"SSB population response is incomplete: {r} {y} has {n} of 212 "
+                          f"cells ({len(partial)} region-years incomplete)")
+    last = int(pop["year"].max())
+    have = set(pop.loc[pop.year == last, "region_code"])
+    missing = (known | {"NO"}) - have
+    if missing:
+        raise SourceError(f"SSB population for {last} lacks {len(missing)} regions, e.g. "
+                          f"{sorted(missing)[:3]}")
     return pop[["year", "region_code", "sex", "age", "population", "flag"]]
 
 

@@ -93,7 +93,7 @@ def _with_timeout(fn: Callable[[], T], timeout: float) -> T:
     def run() -> None:
         try:
             result["value"] = fn()
-        except BaseException as exc:  # handed to the caller below
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             result["error"] = exc
 
     worker = threading.Thread(target=run, name="klass-request", daemon=True)

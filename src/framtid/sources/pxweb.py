@@ -24,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -115,7 +115,9 @@ def _ordered_codes(dim_id: str, dim: Any, size: int, what: str) -> list[str]:
     if isinstance(index, list):
         codes = [str(c) for c in index]
     elif isinstance(index, dict):
-        positions = sorted(index.values()) if all(isinstance(p, int) for p in index.values()) else None
+        positions = (
+            sorted(index.values()) if all(isinstance(p, int) for p in index.values()) else None
+        )
         if positions != list(range(len(index))):
             raise SourceError(f"{what}: dimension {dim_id!r} has an invalid category.index.")
         codes = [str(c) for c, _ in sorted(index.items(), key=lambda item: item[1])]
@@ -277,8 +279,8 @@ def _retry_after_s(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _problem(body: bytes) -> str:
@@ -399,7 +401,9 @@ class SsbClient:
             "Kjonn": _require_codes(meta.require("Kjonn"), SEX_NAMES, meta.table_id),
             "Alder": _age_codes(meta.require("Alder")),
             contents: _require_codes(meta.require(contents), [POPULATION_CONTENTS], meta.table_id),
-            time_dim: tid.codes if years is None else _require_codes(tid, map(str, years), meta.table_id),
+            time_dim: tid.codes
+            if years is None
+            else _require_codes(tid, map(str, years), meta.table_id),
         }
         frame = self.fetch_table(
             POPULATION_TABLE, selection, split_order=[region, time_dim, "Alder", "Kjonn"]
@@ -456,7 +460,9 @@ class SsbClient:
                 for dim, codes in part.items()
             ]
         }
-        what = f"data from SSB table {table_id}" + (f" (request {number} of {total})" if total > 1 else "")
+        what = f"data from SSB table {table_id}" + (
+            f" (request {number} of {total})" if total > 1 else ""
+        )
         doc = self._request(
             "POST",
             f"/tables/{table_id}/data",
@@ -508,7 +514,8 @@ class SsbClient:
                         )
                     delay = delay if waited is None else waited
                 elif resp.status_code >= 500:
-                    problem = f"server error (HTTP {resp.status_code} {_problem(resp.content)})".strip()
+                    said = _problem(resp.content)
+                    problem = f"server error (HTTP {resp.status_code}{': ' + said if said else ''})"
                 elif resp.status_code >= 400:
                     raise SourceError(self._client_error(resp, what, table_id, cells))
                 else:
@@ -616,7 +623,8 @@ def _other_dimensions(meta: TableMeta, exclude: set[str | None]) -> Selection:
 def _population_measure(dim: Dimension, table_id: str) -> str:
     words = ("personer", "persons", "folkemengde", "population")
     hits = [
-        c for c in dim.codes
+        c
+        for c in dim.codes
         if c.lower().startswith(words) or any(w in dim.labels.get(c, "").lower() for w in words)
     ]
     if len(hits) != 1:

@@ -1,0 +1,153 @@
+"""JSON-shaped functions shared by the CLI and the web app: projection + indicators, «what it
+takes», lever metadata. They call the engine (framtid.model.service) and add the consequences."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..errors import FramtidError
+from . import levers as clevers
+from .indicators import INDICATORS, Calibration, compute
+from .parameters import resolve
+from .whatittakes import solve
+
+# Which lever can move which indicator. Population levers move everything; the consequence
+# levers move only the care and workforce indicators they act on.
+CARE_USE = {"care_users", "care_workers_needed", "care_share_of_workforce"}
+CARE_WORKERS = {"care_workers_needed", "care_share_of_workforce"}
+WORKFORCE = {"employed", "care_share_of_workforce"}
+CONSEQUENCE_REACH = {
+    "healthy_ageing": CARE_USE,
+    "care_productivity": CARE_WORKERS,
+    "employment_seniors": WORKFORCE,
+    "employment_women": WORKFORCE,
+    "employment_overall": WORKFORCE,
+}
+# Indicators that fall when things get harder (so «keep at today's level» means «not below»).
+HIGHER_IS_BETTER = {"aldersbaereevne_67", "aldersbaereevne_80", "employed", "population",
+                    "age_20_66", "children_1_5", "children_6_15", "youth_16_18"}
+
+
+def engine_levers() -> list[dict]:
+    from ..model.scenarios import LEVERS
+
+    return [dict(m, kind="population") for m in LEVERS]
+
+
+def all_levers() -> list[dict]:
+    return engine_levers() + clevers.lever_meta()
+
+
+def split_levers(values: dict[str, float] | None) -> tuple[dict[str, float], dict[str, float]]:
+    values = dict(values or {})
+    engine_names = {m["name"] for m in engine_levers()}
+    cons_names = set(clevers.ConsequenceLevers.model_fields)
+    unknown = set(values) - engine_names - cons_names
+    if unknown:
+        raise FramtidError(
+            f"Unknown lever {', '.join(sorted(unknown))}; choose from "
+            f"{', '.join(sorted(engine_names | cons_names))}"
+        )
+    return ({k: v for k, v in values.items() if k in engine_names},
+            {k: v for k, v in values.items() if k in cons_names})
+
+
+def calibration(ctx, params: dict[str, float] | None = None) -> Calibration:
+    key = tuple(sorted((params or {}).items()))
+    return _calibration(ctx, key)
+
+
+@lru_cache(maxsize=16)
+def _calibration(ctx, key: tuple) -> Calibration:
+    p = resolve(dict(key))
+    year = int(p["care_calibration_year"].value)
+    return Calibration.from_tables(ctx.store.table("care_use"), ctx.store.table("employment_rates"),
+                                   ctx.regions.population("NO", year), p)
+
+
+def _by_age(proj: dict) -> np.ndarray:
+    return np.stack([np.asarray(proj["by_age"]["female"]), np.asarray(proj["by_age"]["male"])],
+                    axis=1)
+
+
+def indicators_of(ctx, proj: dict, cons: dict[str, float] | None = None,
+                  params: dict[str, float] | None = None) -> dict[str, np.ndarray]:
+    cal = calibration(ctx, params)
+    return compute(_by_age(proj), np.asarray(proj["years"]), cal, clevers.parse(cons or {}))
+
+
+def _clean(values: np.ndarray) -> list[float | None]:
+    return [None if not np.isfinite(v) else float(v) for v in values]
+
+
+def project_with_indicators(ctx, region: str, scenario: str = "main",
+                            levers: dict[str, float] | None = None, to_year: int = 2050,
+                            paths: int | None = None, params: dict[str, float] | None = None
+                            ) -> dict:
+    """`framtid project … --json`: the engine's projection plus `indicators` (lists over years)."""
+    from ..model.service import project_region
+
+    eng, cons = split_levers(levers)
+    cons_model = clevers.parse(cons)  # validate before the (longer) projection runs
+    resolve(params)
+    proj = project_region(ctx, region, scenario, eng, to_year, paths)
+    ind = indicators_of(ctx, proj, cons, params)
+    proj["indicators"] = {k: _clean(v) for k, v in ind.items()}
+    proj["scenario"]["levers"].update(cons_model.model_dump())
+    if params:
+        proj["parameters"] = dict(params)
+    return proj
+
+
+def what_it_takes(ctx, region: str, indicator: str, lever: str, year: int = 2040,
+                  scenario: str = "main", params: dict[str, float] | None = None) -> dict:
+    """The lever value that keeps `indicator` at today's (base-year) value in `year`."""
+    from ..model.service import project_region
+
+    if indicator not in INDICATORS:
+        raise FramtidError(f"Unknown indicator {indicator!r}; choose one of {', '.join(INDICATORS)}")
+    meta = {m["name"]: m for m in all_levers()}
+    if lever not in meta:
+        raise FramtidError(f"Unknown lever {lever!r}; choose one of {', '.join(meta)}")
+    kind = meta[lever]["kind"]
+    if kind == "consequence" and indicator not in CONSEQUENCE_REACH[lever]:
+        movable = sorted(n for n, reach in CONSEQUENCE_REACH.items() if indicator in reach)
+        pop_levers = [m["name"] for m in engine_levers()]
+        raise FramtidError(
+            f"Lever {lever} cannot influence {indicator}; levers that can: "
+            f"{', '.join(pop_levers + movable)}"
+        )
+    base = project_region(ctx, region, scenario, {}, max(year, 2027), None)
+    years = list(base["years"])
+    if year not in years or year == years[0]:
+        raise FramtidError(f"Target year must be after the base year {years[0]} and ≤ 2100")
+    t = years.index(year)
+    today = float(indicators_of(ctx, base, {}, params)[indicator][0])
+
+    if kind == "consequence":
+        def evaluate(x: float) -> float:
+            return float(indicators_of(ctx, base, {lever: x}, params)[indicator][t])
+    else:
+        def evaluate(x: float) -> float:
+            proj = project_region(ctx, region, scenario, {lever: x}, year, None)
+            return float(indicators_of(ctx, proj, {}, params)[indicator][t])
+
+    sol = solve(evaluate, today, float(meta[lever]["min"]), float(meta[lever]["max"]))
+    default_value = evaluate(float(meta[lever]["default"]))
+    return {
+        "region": base["region"],
+        "indicator": indicator,
+        "lever": lever,
+        "unit": meta[lever]["unit"],
+        "target_year": year,
+        "today_value": today,
+        "default_value": default_value,
+        "value": sol.value,
+        "reachable": sol.reachable,
+        "best_value": sol.best_value,
+        "best_indicator": sol.best_indicator,
+        "lever_default": meta[lever]["default"],
+        "range": [meta[lever]["min"], meta[lever]["max"]],
+    }
