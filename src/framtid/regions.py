@@ -41,7 +41,7 @@ class Regions:
     def __init__(self, store: Store):
         self.store = store
         df = store.regions()
-        df = df.where(pd.notna(df), None)
+        df = df.astype(object).where(pd.notna(df), None)
         self._by_code: dict[str, Region] = {}
         self._rows = df
         for r in df.itertuples(index=False):
@@ -66,8 +66,10 @@ class Regions:
         return reg
 
     def attributes(self, code: str) -> dict:
-        row = self._rows[self._rows.code == code]
-        return {} if row.empty else row.iloc[0].to_dict()
+        """Kommune attributes (centrality, KOSTRA group, språkvedtak) as a dict."""
+        if not hasattr(self, "_attrs"):
+            self._attrs = {r["code"]: r for r in self._rows.to_dict("records")}
+        return self._attrs.get(code, {})
 
     def kommuner_in(self, code: str) -> list[str]:
         reg = self.get(code)

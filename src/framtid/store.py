@@ -127,7 +127,9 @@ class Store:
             ).fetchone()[0])
 
     def meta(self) -> dict[str, str]:
-        return dict(self.query("SELECT key, value FROM meta").values.tolist())
+        if not hasattr(self, "_meta"):
+            self._meta = dict(self.query("SELECT key, value FROM meta").values.tolist())
+        return self._meta
 
     def regions(self) -> pd.DataFrame:
         if self._regions is None:

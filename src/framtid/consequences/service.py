@@ -33,7 +33,7 @@ HIGHER_IS_BETTER = {"aldersbaereevne_67", "aldersbaereevne_80", "employed", "pop
 def engine_levers() -> list[dict]:
     from ..model.scenarios import LEVERS
 
-    return [dict(m, kind="population") for m in LEVERS]
+    return [dict(m.as_dict(), kind="population") for m in LEVERS.values()]
 
 
 def all_levers() -> list[dict]:

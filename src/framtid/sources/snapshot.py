@@ -199,7 +199,8 @@ def build_regions(loc: pd.DataFrame, kommune_names: dict[str, str],
     for bcode, group in loc.groupby("ba_region_code", sort=True):
         fylke = group["county_code"].mode().iloc[0]  # BA-regions may cross fylke borders
         name = group["ba_region_name"].iloc[0]
-        rows.append(dict(code=f"BA{bcode}", level="ba", name=name, official_name=name,
+        rows.append(dict(code=f"BA{bcode}", level="ba", name=norwegian_form(name),
+                         official_name=name,
                          fylke=fylke, ba=f"BA{bcode}", parent="NO"))
     for r in loc.itertuples(index=False):
         official = kommune_names.get(r.municipality_code, r.municipality_name)

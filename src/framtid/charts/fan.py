@@ -1,0 +1,168 @@
+"""Fan charts: total population and persons 80+ with 80 % and 95 % bands and the median line.
+
+Bands come from `projection["quantiles"]` (p2_5, p10, p50, p90, p97_5); without quantiles the
+chart shows the projection's own line and says that uncertainty was not computed. The tinted
+bands are decorative: their edges are drawn as thin lines in the series colour (3:1 or more),
+and the table carries every number.
+"""
+
+from __future__ import annotations
+
+from ..i18n import fmt_approx, fmt_int, fmt_pct, t
+from . import base
+from .base import Chart
+
+PANEL_W, PANEL_H = 330, 260
+COLOURS = {"total": "#0072B2", "80+": "#882255"}
+TINTS = {"total": ("#cfe3f1", "#9cc5e2"), "80+": ("#ecd2de", "#d4a3bb")}
+QKEYS = ("p2_5", "p10", "p50", "p90", "p97_5")
+
+
+def _series(projection: dict, key: str) -> list[float]:
+    if key == "total":
+        return list(map(float, projection["total"]))
+    groups = projection.get("age_groups") or {}
+    if key in groups:
+        return list(map(float, groups[key]))
+    return base.age_group_series(projection)["80+"]
+
+
+def _quantiles(projection: dict, key: str) -> dict[str, list[float]] | None:
+    q = projection.get("quantiles") or {}
+    if not all(k in q and key in q[k] for k in QKEYS):
+        return None
+    return {k: list(map(float, q[k][key])) for k in QKEYS}
+
+
+def year_ticks(ys: list[int]) -> list[int]:
+    """The first year and every fifth year after it (2026, 2030, 2035, ...)."""
+    return sorted({ys[0], *[y for y in ys if y % 5 == 0 and y - ys[0] >= 3]})
+
+
+def _panel(projection: dict, key: str, lang: str, label: str, year: int) -> dict:
+    ys = base.years(projection)
+    main = _series(projection, key)
+    q = _quantiles(projection, key)
+    colour = COLOURS[key]
+    light, dark = TINTS[key]
+    rows = []
+    for i, y in enumerate(ys):
+        mid = q["p50"][i] if q else main[i]
+        row = {"year": y, "mid": round(mid, 1), "mid_label": fmt_int(mid, lang)}
+        if q:
+            row.update({k: round(q[k][i], 1) for k in ("p2_5", "p10", "p90", "p97_5")})
+            row["r80"] = f"{fmt_int(q['p10'][i], lang)}–{fmt_int(q['p90'][i], lang)}"
+            row["r95"] = f"{fmt_int(q['p2_5'][i], lang)}–{fmt_int(q['p97_5'][i], lang)}"
+        rows.append(row)
+    x = {"field": "year", "type": "quantitative",
+         "scale": {"domain": [ys[0], ys[-1]], "nice": False, "zero": False},
+         "axis": {"title": None, "format": "d", "values": year_ticks(ys),
+                  "grid": False}}
+    y_scale = {"zero": False, "nice": True}
+    y_axis = {"title": None, "format": ",.0f", "tickCount": 5}
+    layers = []
+    if q:
+        layers += [
+            {"mark": {"type": "area", "color": light, "opacity": 1},
+             "encoding": {"x": x, "y": {"field": "p2_5", "type": "quantitative",
+                                        "scale": y_scale, "axis": y_axis},
+                          "y2": {"field": "p97_5"}}},
+            {"mark": {"type": "area", "color": dark, "opacity": 1},
+             "encoding": {"x": x, "y": {"field": "p10", "type": "quantitative"},
+                          "y2": {"field": "p90"}}},
+        ]
+        for field, dash in (("p2_5", [2, 2]), ("p97_5", [2, 2]), ("p10", [1, 0]),
+                            ("p90", [1, 0])):
+            layers.append({"mark": {"type": "line", "color": colour, "strokeWidth": 0.8,
+                                    "strokeDash": dash, "opacity": 0.9},
+                           "encoding": {"x": x, "y": {"field": field,
+                                                      "type": "quantitative"}}})
+    layers.append({"mark": {"type": "line", "color": colour, "strokeWidth": 2.5},
+                   "encoding": {"x": x, "y": {"field": "mid", "type": "quantitative",
+                                              "scale": y_scale, "axis": y_axis,
+                                              "title": None}}})
+    # The value in the target year, marked and labelled.
+    i = ys.index(year)
+    mid = rows[i]["mid"]
+    point = {"year": year, "mid": mid, "label": f"{year}: {fmt_approx(mid, lang)}"}
+    layers.append({"data": {"values": [point]},
+                   "mark": {"type": "point", "filled": True, "color": colour, "size": 70,
+                            "opacity": 1, "stroke": "#ffffff", "strokeWidth": 1.5},
+                   "encoding": {"x": x, "y": {"field": "mid", "type": "quantitative"}}})
+    text = {"type": "text", "align": "right", "dx": -9, "dy": -13, "fontSize": 13,
+            "fontWeight": "bold"}
+    for extra in ({"color": "#ffffff", "stroke": "#ffffff", "strokeWidth": 4,
+                   "strokeJoin": "round"}, {"color": colour}):
+        layers.append({"data": {"values": [point]}, "mark": {**text, **extra},
+                       "encoding": {"x": x, "y": {"field": "mid", "type": "quantitative"},
+                                    "text": {"field": "label"}}})
+    tooltip = [{"field": "year", "type": "quantitative", "title": t("axis.year", lang),
+                "format": "d"},
+               {"field": "mid_label", "type": "nominal", "title": label}]
+    if q:
+        for field, p in (("r80", 0.8), ("r95", 0.95)):
+            tooltip.append({"field": field, "type": "nominal",
+                            "title": t("fan.table.interval", lang, label=label,
+                                       pct=fmt_pct(p, lang))})
+    layers.append({"mark": {"type": "rule", "color": "transparent", "strokeWidth": 8},
+                   "encoding": {"x": x, "tooltip": tooltip}})
+    return {"width": PANEL_W, "height": PANEL_H, "data": {"values": rows},
+            "title": {"text": label, "fontSize": 14, "anchor": "start",
+                      "color": base.TEXT, "fontWeight": "bold"},
+            "layer": layers}
+
+
+def build(projection: dict, lang: str, *, year: int | None = None, projection_date=None) -> Chart:
+    ys = base.years(projection)
+    y0 = base.base_year(projection)
+    year = base.target_year(projection, year)
+    name = base.region_name(projection, lang)
+    has_q = _quantiles(projection, "total") is not None and \
+        _quantiles(projection, "80+") is not None
+    title_text = t("fan.title", lang, region=name)
+    sub = (t("fan.subtitle", lang, p80=fmt_pct(0.8, lang), p95=fmt_pct(0.95, lang)) if has_q
+           else t("fan.subtitle.noq", lang))
+    pdate = base.resolve_date(projection, projection_date)
+    width = 2 * PANEL_W + 90
+    title = base.title_block(title_text, sub, lang, pdate, width)
+
+    total, old = _series(projection, "total"), _series(projection, "80+")
+    i0, i1 = ys.index(y0), ys.index(year)
+    if has_q:
+        qt, qo = _quantiles(projection, "total"), _quantiles(projection, "80+")
+        alt = t("fan.alt", lang, region=name, base_year=y0, year=year,
+                total_base=fmt_int(total[i0], lang), total_mid=fmt_approx(qt["p50"][i1], lang),
+                total_lo=fmt_approx(qt["p10"][i1], lang),
+                total_hi=fmt_approx(qt["p90"][i1], lang),
+                old_base=fmt_int(old[i0], lang), old_mid=fmt_approx(qo["p50"][i1], lang),
+                old_lo=fmt_approx(qo["p10"][i1], lang), old_hi=fmt_approx(qo["p90"][i1], lang))
+    else:
+        alt = t("fan.alt.noq", lang, region=name, base_year=y0, year=year,
+                total_base=fmt_int(total[i0], lang), total_year=fmt_approx(total[i1], lang),
+                old_base=fmt_int(old[i0], lang), old_year=fmt_approx(old[i1], lang))
+
+    spec = base.shell("fan", lang, title=title, alt=alt, fit=False)
+    spec["hconcat"] = [_panel(projection, "total", lang, t("fan.panel.total", lang), year),
+                       _panel(projection, "80+", lang, t("fan.panel.old", lang), year)]
+    spec["resolve"] = {"scale": {"y": "independent"}}
+
+    lt, lo = t("fan.table.total", lang), t("fan.table.old", lang)
+    if has_q:
+        p80, p95 = fmt_pct(0.8, lang), fmt_pct(0.95, lang)
+        header = [t("table.year", lang), lt, t("fan.table.interval", lang, label=lt, pct=p80),
+                  t("fan.table.interval", lang, label=lt, pct=p95), lo,
+                  t("fan.table.interval", lang, label=lo, pct=p80),
+                  t("fan.table.interval", lang, label=lo, pct=p95)]
+        rows = []
+        for i, y in enumerate(ys):
+            def rng(q, a, b):
+                return f"{fmt_int(q[a][i], lang)}–{fmt_int(q[b][i], lang)}"
+            rows.append([str(y), fmt_int(qt["p50"][i], lang), rng(qt, "p10", "p90"),
+                         rng(qt, "p2_5", "p97_5"), fmt_int(qo["p50"][i], lang),
+                         rng(qo, "p10", "p90"), rng(qo, "p2_5", "p97_5")])
+    else:
+        header = [t("table.year", lang), lt, lo]
+        rows = [[str(y), fmt_int(total[i], lang), fmt_int(old[i], lang)]
+                for i, y in enumerate(ys)]
+    return Chart("fan", spec, alt, [header] + rows, title_text, lang,
+                 meta={"year": year, "base_year": y0, "quantiles": has_q})

@@ -1,0 +1,185 @@
+"""JSON-shaped entry points used by the CLI and the web app (the keys are a contract).
+
+The fitted model (all rates) is cached in memory per (store file, its modification time, base
+year): a call with new levers only re-runs the projection, and only for the kommuner of the region
+asked for (kommuner are projected independently, so this equals slicing the all-kommuner run).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import FramtidError
+from . import backtest as bt
+from .fit import FittedModel
+from .inputs import SEXES, ModelInputs
+from .projection import age_group_totals
+from .scenarios import LEVERS, resolve
+from .stochastic import GROUPS, StochasticParams, quantiles, simulate
+
+if TYPE_CHECKING:
+    from ..context import Context
+
+MAX_YEAR = 2100
+MAX_PATHS = 100_000
+_lock = threading.Lock()
+_cache: dict[tuple, tuple[FittedModel, list]] = {}   # value: (model, [StochasticParams | None])
+
+
+def fitted(ctx: "Context", base_year: int | None = None) -> FittedModel:
+    """The fitted model for this store and base (estimated once per process)."""
+    path = Path(ctx.db_path).resolve()
+    base = ctx.last_year if base_year is None else int(base_year)
+    key = (str(path), path.stat().st_mtime_ns, base)
+    with _lock:
+        hit = _cache.get(key)
+        if hit is None:
+            for k in [k for k in _cache if k[0] == key[0] and k[1] != key[1]]:
+                del _cache[k]      # the store was replaced: drop its stale models
+            inp = ModelInputs.from_store(ctx.store, ctx.regions, base)
+            hit = (FittedModel.fit(inp), [None])
+            _cache[key] = hit
+        return hit[0]
+
+
+def _stochastic_params(ctx: "Context", fm: FittedModel) -> StochasticParams:
+    fitted(ctx, fm.base_year)
+    path = Path(ctx.db_path).resolve()
+    with _lock:
+        slot = _cache[(str(path), path.stat().st_mtime_ns, fm.base_year)][1]
+        if slot[0] is None:
+            slot[0] = StochasticParams.fit(fm)
+        return slot[0]
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _floats(a: np.ndarray) -> list:
+    return np.asarray(a, dtype=float).tolist()
+
+
+def project_region(ctx: "Context", region_code: str, scenario: str = "main",
+                   levers: dict[str, float] | None = None, to_year: int = 2050,
+                   paths: int | None = None) -> dict:
+    """Projection of one region (kommune, BA-region, fylke or Norway) as plain JSON data."""
+    lv = resolve(scenario, levers)
+    region = ctx.regions.resolve(region_code)
+    fm = fitted(ctx)
+    base = fm.base_year
+    if isinstance(to_year, bool) or not isinstance(to_year, (int, np.integer)):
+        raise FramtidError(f"to_year must be a whole year between {base + 1} and {MAX_YEAR}.")
+    if not base < int(to_year) <= MAX_YEAR:
+        raise FramtidError(f"to_year must be between {base + 1} and {MAX_YEAR}; got {to_year}.")
+    if paths is not None and (isinstance(paths, bool) or not isinstance(paths, (int, np.integer))
+                              or not 1 <= paths <= MAX_PATHS):
+        raise FramtidError(f"paths must be a whole number between 1 and {MAX_PATHS:,}; "
+                           f"got {paths!r}.")
+    to_year = int(to_year)
+    k_idx = fm.inputs.kommune_index(ctx.regions.kommuner_in(region.code))
+    base_tot = np.nan_to_num(fm.inputs.base_pop[k_idx]).sum(axis=(1, 2))
+    weights = base_tot / base_tot.sum() if base_tot.sum() > 0 else None
+    a = fm.assumptions(**lv.model_dump())
+    proj = fm.project(to_year, a, k_idx, weights).aggregate(np.arange(len(k_idx)), region.code)
+    pop = proj.pop[:, 0]                                   # [Y+1, 2, 106]
+    groups = age_group_totals(pop)
+    out = {
+        "region": {"code": region.code, "name": region.name, "level": region.level},
+        "scenario": {"name": scenario, "levers": lv.model_dump()},
+        "base_year": base,
+        "years": [int(y) for y in proj.years],
+        "total": _floats(pop.sum(axis=(1, 2))),
+        "age_groups": {g: _floats(v) for g, v in groups.items()},
+        "by_age": {sex: _floats(pop[:, i]) for i, sex in enumerate(SEXES)},
+    }
+    if paths is not None:
+        sp = _stochastic_params(ctx, fm)
+        sim = simulate(fm, sp, a, to_year, int(paths), k_idx, np.zeros(len(k_idx), np.intp), 1,
+                       weights)
+        q = quantiles(sim)
+        out["quantiles"] = {name: {g: _floats(v[:, 0, j]) for j, g in enumerate(GROUPS)}
+                            for name, v in q.items()}
+    return out
+
+
+def run_backtest(ctx: "Context", bases: list[int], horizon: int, paths: int = 500) -> dict:
+    """Backtest summary (see backtest.py). Percent numbers as percent; shares as 0..1."""
+    years = ctx.store.population_cube()[0]
+    first, last = int(years[0]), int(years[-1])
+    if not bases:
+        raise FramtidError("Give at least one base year.")
+    if not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise FramtidError(f"horizon must be a whole number of years ≥ 1; got {horizon!r}.")
+    for b in bases:
+        if not first + 3 <= b or b + horizon > last:
+            raise FramtidError(
+                f"Base {b} with horizon {horizon} needs population {b - 3}–{b + horizon}; the "
+                f"store has {first}–{last} (bases {first + 3}–{last - horizon}).")
+    if not 0 <= paths <= MAX_PATHS:
+        raise FramtidError(f"paths must be between 0 and {MAX_PATHS:,}; got {paths}.")
+    res = bt.run(ctx.store, ctx.regions, [int(b) for b in bases], int(horizon), int(paths))
+    res["units"] = {"mape_*, malpe_*": "percent", "within_5pct, coverage80, coverage95":
+                    "share of kommuner, 0..1"}
+    return res
+
+
+def run_bench(ctx: "Context | None" = None, repeats: int = 20) -> dict:
+    """Timings (ms) of the engine, the stochastic model and the pandas reference."""
+    from .. import config
+    from ..context import Context
+    from .reference_pandas import project_pandas
+
+    ctx = ctx or Context(config.default_db_path())
+    t0 = time.perf_counter()
+    inp = ModelInputs.from_store(ctx.store, ctx.regions)
+    fm = FittedModel.fit(inp)
+    fit_ms = (time.perf_counter() - t0) * 1000
+    a = fm.default_assumptions()
+    fm.project(2050, a)                                   # warm the mortality cache
+    det = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        proj = fm.project(2050, a)
+        det.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    ref = project_pandas(fm, 2050, a)
+    pandas_ms = (time.perf_counter() - t) * 1000
+    diff = float(np.abs(ref - proj.pop).max())
+    sp = StochasticParams.fit(fm)
+    one = fm.inputs.kommune_index(["3403"]) if "3403" in fm.inputs.codes else np.array([0])
+    simulate(fm, sp, a, 2050, 1000, one, np.zeros(1, np.intp), 1)
+    one_ms = []
+    for _ in range(5):
+        t = time.perf_counter()
+        simulate(fm, sp, a, 2050, 1000, one, np.zeros(1, np.intp), 1)
+        one_ms.append((time.perf_counter() - t) * 1000)
+    every = np.arange(inp.n_kommuner)
+    t = time.perf_counter()
+    simulate(fm, sp, a, 2050, 1000, every, every, len(every))
+    all_ms = (time.perf_counter() - t) * 1000
+    fitted(ctx)
+    svc = []
+    for i in range(repeats):
+        t = time.perf_counter()
+        project_region(ctx, "3403", levers={"fertility": 1.4 + 0.01 * i})
+        svc.append((time.perf_counter() - t) * 1000)
+    det_ms = float(np.median(det))
+    return {
+        "fit_ms": fit_ms,
+        "deterministic_all_kommuner_2050_ms": det_ms,
+        "stochastic_1000_paths_one_kommune_ms": float(np.median(one_ms)),
+        "stochastic_1000_paths_all_kommuner_ms": all_ms,
+        "pandas_reference_all_kommuner_2050_ms": pandas_ms,
+        "speedup_vs_pandas": pandas_ms / det_ms,
+        "max_abs_diff_vs_pandas": diff,
+        "service_one_kommune_p95_ms": float(np.percentile(svc, 95)),
+        "kommuner": inp.n_kommuner, "base_year": fm.base_year,
+        "levers": list(LEVERS),
+    }

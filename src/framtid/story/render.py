@@ -1,0 +1,150 @@
+"""Turn chosen beats into text in nb, nn or en (Jinja2 templates per language), with charts, and
+write the story as JSON, Markdown or HTML."""
+
+from __future__ import annotations
+
+import html
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from ..errors import FramtidError
+from ..i18n import fmt_dec, fmt_int, t
+from .beats import Beat, choose
+from .facts import FactsBuilder
+
+LANGS = ("nb", "nn", "en")
+FORMATS = ("md", "html", "json")
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def people(x: float) -> float:
+    """Round a count of people so that it does not pretend precision a projection lacks."""
+    x = float(x)
+    if abs(x) < 100:
+        return round(x)
+    if abs(x) < 1000:
+        return round(x, -1)
+    digits = int(math.floor(math.log10(abs(x)))) + 1
+    return round(x, -(digits - 3)) if digits > 4 else round(x, -2)
+
+
+@lru_cache(maxsize=3)
+def _module(lang: str):
+    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                      autoescape=False, trim_blocks=False, lstrip_blocks=True)
+    env.filters["people"] = lambda x: fmt_int(people(x), lang)
+    env.filters["int"] = lambda x: fmt_int(round(float(x)), lang)
+    env.filters["dec"] = lambda x, n=1: fmt_dec(float(x), lang, n) if n else fmt_int(
+        round(float(x)), lang)
+    env.filters["pct"] = lambda x: fmt_int(round(float(x)), lang)
+    return env.get_template(f"{lang}.j2").module
+
+
+def _say(lang: str, beat: str, part: str, *args) -> str:
+    text = str(getattr(_module(lang), f"{beat}_{part}")(*args))
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _chart(kind: str, facts, lang: str, projection_date: str) -> dict:
+    from .. import charts
+
+    extra: dict = {"projection_date": projection_date}
+    if kind == "dependency":
+        series = {facts.norway.name: list(facts.norway.indicators["aldersbaereevne_67"])}
+        if facts.ba is not None:
+            series[facts.ba.name] = list(facts.ba.indicators["aldersbaereevne_67"])
+        extra["series"] = series
+    c = charts.build(kind, _with_indicators(facts), lang, **extra)
+    return {"spec": c.spec, "alt": c.alt, "table": c.table, "title": c.title}
+
+
+def _with_indicators(facts) -> dict:
+    proj = dict(facts.projection)
+    proj["indicators"] = {k: [float(v) for v in vals] for k, vals in
+                          facts.region.indicators.items()}
+    return proj
+
+
+class StoryTeller:
+    """Tells stories for many regions, sharing the facts (projections) between them."""
+
+    def __init__(self, ctx, charts: bool = True):
+        from ..consequences.service import all_levers
+
+        self.ctx = ctx
+        self.builder = FactsBuilder(ctx)
+        self.charts = charts
+        meta = all_levers()
+        self.lever_max = {m["name"]: float(m["max"]) for m in meta}
+        self.lever_default = {m["name"]: float(m["default"]) for m in meta}
+        self._beats: dict[str, tuple] = {}
+
+    def beats(self, code: str) -> tuple:
+        if code not in self._beats:
+            facts = self.builder.build(code)
+            self._beats[code] = (facts, choose(self.builder, facts, self.lever_max,
+                                               self.lever_default))
+        return self._beats[code]
+
+    def story(self, code: str, lang: str) -> dict:
+        if lang not in LANGS:
+            raise FramtidError(f"Unknown language {lang!r}; choose one of {', '.join(LANGS)}")
+        reg = self.ctx.regions.get(code)
+        facts, beats = self.beats(code)
+        y, b = self.builder.year, facts.region.years[0]
+        name = (t("region.norway", lang) if reg.level == "land" else
+                t("region.ba", lang, name=reg.name) if reg.level == "ba" else reg.name)
+        r = {"name": name, "level": reg.level, "code": reg.code}
+        date = self.ctx.store.meta().get("imported_at", "")[:10]
+        out = []
+        for beat in beats:
+            item = {
+                "id": beat.id,
+                "headline": _say(lang, beat.id, "headline", beat.data, r, y, b),
+                "text": _say(lang, beat.id, "text", beat.data, r, y, b),
+                "action": {**{k: beat.action[k] for k in ("lever", "value")},
+                           "effect_text": _say(lang, beat.id, "action", beat.action, r, y, b),
+                           "without": beat.action["without"], "with": beat.action["with"],
+                           "indicator": beat.action["indicator"]},
+                "salience": round(beat.salience, 3),
+            }
+            if self.charts:
+                ch = _chart(beat.chart, facts, lang, date)
+                item.update(chart=ch["spec"], alt=ch["alt"], table=ch["table"],
+                            chart_kind=beat.chart)
+            out.append(item)
+        return {"region": {"code": reg.code, "name": reg.name, "official_name": reg.official_name,
+                           "level": reg.level},
+                "lang": lang, "year": y, "base_year": b, "projection_date": date, "beats": out}
+
+
+def _source(story: dict) -> str:
+    lang = story["lang"]
+    return (f"{t('source.attribution', lang)}; "
+            f"{t('source.projection', lang, date=story.get('projection_date', ''))}")
+
+
+def to_markdown(story: dict) -> str:
+    lines = [f"# {story['region']['official_name']} {story['year']}", ""]
+    for beat in story["beats"]:
+        lines += [f"## {beat['headline']}", "", beat["text"], "",
+                  f"> {beat['action']['effect_text']}", ""]
+        if beat.get("alt"):
+            lines += [f"*{beat['alt']}*", ""]
+    lines.append(_source(story))
+    return "\n".join(lines) + "\n"
+
+
+def to_html(story: dict) -> str:
+    e = html.escape
+    parts = [f'<article lang="{story["lang"]}"><h1>{e(story["region"]["official_name"])} '
+             f'{story["year"]}</h1>']
+    for beat in story["beats"]:
+        parts.append(f'<section id="{beat["id"]}"><h2>{e(beat["headline"])}</h2>'
+                     f'<p>{e(beat["text"])}</p><p class="action">{e(beat["action"]["effect_text"])}'
+                     f'</p></section>')
+    parts.append(f"<footer>{e(_source(story))}</footer></article>")
+    return "\n".join(parts) + "\n"
