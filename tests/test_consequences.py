@@ -94,3 +94,12 @@ def test_solve_productivity_keeps_care_share(ctx, cal):
 def test_solve_unreachable_reports_best():
     sol = solve(lambda x: 10 + x, target=0.0, lo=0.0, hi=5.0)
     assert not sol.reachable and sol.value is None and sol.best_value == 0.0
+
+
+def test_method_doc_carries_the_parameter_table():
+    from pathlib import Path
+
+    from framtid.consequences.parameters import markdown_table
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "method.md").read_text()
+    assert markdown_table() in doc, "docs/method.md: paste `framtid params --markdown` again"

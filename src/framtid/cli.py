@@ -319,11 +319,12 @@ def backtest(base: Optional[int] = typer.Option(None, help="Stand on 1 January o
 @app.command()
 def bench(as_json: bool = typer.Option(False, "--json")) -> None:
     """Measure the engine: all kommuner, stochastic runs, and the pandas reference (ratio)."""
+    from .consequences.bench import run as run_consequences_bench
     from .model.service import run_bench
 
     ctx = _context()
     with err.status("Benchmarking…"):
-        res = run_bench(ctx)
+        res = {**run_bench(ctx), **run_consequences_bench(ctx)}
     if as_json:
         _emit_json(res)
         return

@@ -47,20 +47,34 @@ class Calibration:
                    params["max_employment_rate"].value)
 
 
-def _band(p: np.ndarray, lo: int, hi: int | None = None) -> np.ndarray:
-    """Persons aged lo..hi (inclusive; hi None = open top) per year from P[year, sex, age]."""
-    return p[:, :, lo:(N_AGES if hi is None else hi + 1)].sum(axis=(1, 2))
+def _bands(cum: np.ndarray, lo: int, hi: int | None = None) -> np.ndarray:
+    """Persons aged lo..hi (inclusive; hi None = open top) from the cumulative sum over age."""
+    top = cum[..., N_AGES - 1 if hi is None else hi]
+    return top - cum[..., lo - 1] if lo > 0 else top
 
 
 def median_age(p: np.ndarray) -> np.ndarray:
-    """Median age per year, assuming birthdays spread evenly within each year of age."""
-    by_age = p.sum(axis=1)
-    cum = np.cumsum(by_age, axis=1)
+    """Median age from P[..., sex, age], birthdays spread evenly within each year of age."""
+    return _median_from_cum(np.cumsum(p.sum(axis=-2), axis=-1))
+
+
+def _median_from_cum(cum: np.ndarray) -> np.ndarray:
+    lead = cum.shape[:-1]
+    cum = cum.reshape(-1, N_AGES)
     half = cum[:, -1:] / 2
-    idx = (cum < half).sum(axis=1)
+    idx = np.minimum((cum < half).sum(axis=1), N_AGES - 1)
     before = np.where(idx > 0, np.take_along_axis(cum, np.maximum(idx - 1, 0)[:, None], 1)[:, 0], 0)
-    at = np.take_along_axis(by_age, idx[:, None], 1)[:, 0]
-    return idx + (half[:, 0] - before) / np.where(at > 0, at, 1)
+    at = np.take_along_axis(cum, idx[:, None], 1)[:, 0] - before
+    return (idx + (half[:, 0] - before) / np.where(at > 0, at, 1)).reshape(lead)
+
+
+def _weighted(p: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Σ over sex and age of P × rates, with rates [year, sex, age]; a matrix product per year
+    (BLAS) rather than a broadcast product, which matters for all kommuner at once."""
+    y = p.shape[0]
+    flat = p.reshape(y, -1, 2 * N_AGES)
+    out = np.matmul(flat, rates.reshape(y, 2 * N_AGES, 1))[..., 0]
+    return out.reshape(p.shape[:-2])
 
 
 def phase_in(years: np.ndarray, base_year: int, full_year: int) -> np.ndarray:
@@ -91,36 +105,39 @@ def care_rates_by_year(cal: Calibration, years: np.ndarray, levers: ConsequenceL
 
 def compute(p: np.ndarray, years: np.ndarray, cal: Calibration,
             levers: ConsequenceLevers | None = None) -> dict[str, np.ndarray]:
-    """All indicators for one region. `p` is P[year, sex, age]; years[0] is the base year."""
+    """All indicators. `p` is P[year, sex, age] for one region, or P[year, region, sex, age] for
+    many at once (then each indicator is [year, region]); years[0] is the base year."""
     levers = levers or ConsequenceLevers()
     years = np.asarray(years)
-    total = p.sum(axis=(1, 2))
-    a20_66 = _band(p, 20, 66)
-    a67 = _band(p, 67)
-    a80 = _band(p, 80)
-    care_users = (care_rates_by_year(cal, years, levers) * p).sum(axis=(1, 2))
+    cum = np.cumsum(p.sum(axis=-2), axis=-1)   # persons aged ≤ a, [..., age]
+    total = cum[..., -1]
+    a20_66 = _bands(cum, 20, 66)
+    a67 = _bands(cum, 67)
+    a80 = _bands(cum, 80)
+    care_users = _weighted(p, care_rates_by_year(cal, years, levers))
+    employed = _weighted(p, employment_by_year(cal, years, levers))
     phi = phase_in(years, int(years[0]), cal.full_effect_year)
-    productivity = 1 - phi * levers.care_productivity / 100
+    productivity = (1 - phi * levers.care_productivity / 100).reshape((-1,) + (1,) * (p.ndim - 3))
     workers = care_users * cal.workers_per_user * productivity
-    employed = (employment_by_year(cal, years, levers) * p).sum(axis=(1, 2))
-    safe = lambda x: np.where(x > 0, x, np.nan)  # noqa: E731  (a region with no elderly)
-    return {
-        "population": total,
-        "age_0_19": _band(p, 0, 19),
-        "age_20_66": a20_66,
-        "age_67_plus": a67,
-        "age_80_plus": a80,
-        "age_90_plus": _band(p, 90),
-        "share_67_plus": a67 / safe(total),
-        "share_80_plus": a80 / safe(total),
-        "median_age": median_age(p),
-        "aldersbaereevne_67": a20_66 / safe(a67),
-        "aldersbaereevne_80": a20_66 / safe(a80),
-        "children_1_5": _band(p, 1, 5),
-        "children_6_15": _band(p, 6, 15),
-        "youth_16_18": _band(p, 16, 18),
-        "care_users": care_users,
-        "care_workers_needed": workers,
-        "care_share_of_workforce": workers / safe(employed),
-        "employed": employed,
-    }
+    with np.errstate(divide="ignore", invalid="ignore"):  # a region with no elderly → NaN
+        safe = lambda x: np.where(x > 0, x, np.nan)  # noqa: E731
+        return {
+            "population": total,
+            "age_0_19": _bands(cum, 0, 19),
+            "age_20_66": a20_66,
+            "age_67_plus": a67,
+            "age_80_plus": a80,
+            "age_90_plus": _bands(cum, 90),
+            "share_67_plus": a67 / safe(total),
+            "share_80_plus": a80 / safe(total),
+            "median_age": _median_from_cum(cum),
+            "aldersbaereevne_67": a20_66 / safe(a67),
+            "aldersbaereevne_80": a20_66 / safe(a80),
+            "children_1_5": _bands(cum, 1, 5),
+            "children_6_15": _bands(cum, 6, 15),
+            "youth_16_18": _bands(cum, 16, 18),
+            "care_users": care_users,
+            "care_workers_needed": workers,
+            "care_share_of_workforce": workers / safe(employed),
+            "employed": employed,
+        }

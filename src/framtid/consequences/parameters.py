@@ -72,11 +72,15 @@ def resolve(overrides: dict[str, float] | None = None) -> dict[str, Parameter]:
     return params
 
 
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
 def markdown_table(params: dict[str, Parameter] | None = None) -> str:
     params = params or DEFAULTS
     lines = ["| name | value | unit | valid range | source | year | note |",
              "|---|---|---|---|---|---|---|"]
     for p in params.values():
-        lines.append(f"| `{p.name}` | {p.value:g} | {p.unit} | {p.min:g}–{p.max:g} | {p.source} "
+        lines.append(f"| `{p.name}` | {_num(p.value)} | {p.unit} | {_num(p.min)}–{_num(p.max)} | {p.source} "
                      f"| {p.year} | {p.note} |")
     return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""`framtid project`, `whatittakes`, `levers`, `params`: contracts and bad input, run as a user would."""
+
+from __future__ import annotations
+
+import json
+
+from test_cli import framtid
+
+INDICATOR_KEYS = {"age_67_plus", "age_80_plus", "age_90_plus", "median_age", "aldersbaereevne_67",
+                  "aldersbaereevne_80", "children_1_5", "children_6_15", "youth_16_18",
+                  "care_users", "care_workers_needed", "care_share_of_workforce", "employed"}
+
+
+def test_project_json_contract(db_path):
+    r = framtid(db_path, "project", "3403", "--lever", "young_adults=25", "--lever",
+                "healthy_ageing=1", "--to", "2045", "--json")
+    assert r.returncode == 0, r.stderr
+    p = json.loads(r.stdout)
+    assert p["region"] == {"code": "3403", "name": "Hamar", "level": "kommune"}
+    assert p["scenario"]["name"] == "main"
+    assert p["scenario"]["levers"]["young_adults"] == 25
+    assert p["scenario"]["levers"]["healthy_ageing"] == 1
+    assert p["years"][0] == p["base_year"] == 2026 and p["years"][-1] == 2045
+    assert set(p["age_groups"]) == {"0-19", "20-66", "67+", "80+"}
+    assert len(p["by_age"]["female"][0]) == 106
+    assert INDICATOR_KEYS <= set(p["indicators"])
+    for key in INDICATOR_KEYS:
+        assert len(p["indicators"][key]) == len(p["years"])
+    share = p["indicators"]["care_share_of_workforce"]
+    assert 0.05 < share[0] < 0.4  # a fraction, not percent
+
+
+def test_project_with_paths_has_quantiles(db_path):
+    r = framtid(db_path, "project", "NO", "--paths", "50", "--to", "2030", "--json")
+    assert r.returncode == 0, r.stderr
+    q = json.loads(r.stdout)["quantiles"]
+    assert set(q) == {"p2_5", "p10", "p50", "p90", "p97_5"}
+    assert q["p10"]["total"][-1] <= q["p50"]["total"][-1] <= q["p90"]["total"][-1]
+
+
+def test_whatittakes_contract(db_path):
+    r = framtid(db_path, "whatittakes", "3403", "--indicator", "aldersbaereevne_67", "--lever",
+                "young_adults", "--json")
+    assert r.returncode == 0, r.stderr
+    w = json.loads(r.stdout)
+    assert {"indicator", "lever", "target_year", "today_value", "value", "reachable",
+            "best_value"} <= set(w)
+    assert w["reachable"] and w["value"] > 0 and w["target_year"] == 2040
+    # the answer really keeps the indicator at today's level
+    r = framtid(db_path, "project", "3403", "--lever", f"young_adults={w['value']}", "--to",
+                "2040", "--json")
+    got = json.loads(r.stdout)["indicators"]["aldersbaereevne_67"][-1]
+    assert abs(got - w["today_value"]) / w["today_value"] < 1e-3
+
+
+def test_whatittakes_unreachable(db_path):
+    r = framtid(db_path, "whatittakes", "3403", "--indicator", "care_share_of_workforce",
+                "--lever", "employment_overall", "--year", "2050", "--json")
+    assert r.returncode == 0, r.stderr
+    w = json.loads(r.stdout)
+    assert w["reachable"] is False and w["value"] is None
+    assert w["best_value"] == 10.0  # the top of the range comes closest
+
+
+def test_bad_input_exit_2(db_path):
+    cases = [
+        (["project", "3403", "--lever", "fertility=9"], "fertility"),
+        (["project", "3403", "--lever", "bogus=1"], "Unknown lever"),
+        (["project", "3403", "--lever", "fertility"], "NAME=VALUE"),
+        (["project", "3403", "--scenario", "extreme"], "main, low, high"),
+        (["project", "3403", "--to", "2200"], "2100"),
+        (["project", "3403", "--paths", "1000000"], "100"),
+        (["project", "3403", "--param", "care_share_of_employed_base=0.9"], "0.05–0.4"),
+        (["whatittakes", "3403", "--indicator", "nope", "--lever", "young_adults"],
+         "aldersbaereevne_67"),
+        (["whatittakes", "3403", "--indicator", "aldersbaereevne_67", "--lever",
+          "healthy_ageing"], "levers that can: fertility"),
+        (["whatittakes", "3403", "--indicator", "employed", "--lever", "nope"], "young_adults"),
+    ]
+    for args, expect in cases:
+        r = framtid(db_path, *args)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert expect in r.stderr, (args, r.stderr)
+        assert "Traceback" not in r.stderr
+
+
+def test_levers_and_params_listed(db_path):
+    r = framtid(db_path, "levers", "--json")
+    names = {m["name"] for m in json.loads(r.stdout)}
+    assert {"fertility", "life_expectancy", "migration", "young_adults", "immigration",
+            "healthy_ageing", "care_productivity", "employment_seniors", "employment_women",
+            "employment_overall"} == names
+    r = framtid(db_path, "params", "--json")
+    assert any(p["name"] == "care_share_of_employed_base" for p in json.loads(r.stdout))
