@@ -151,3 +151,21 @@ def what_it_takes(ctx, region: str, indicator: str, lever: str, year: int = 2040
         "lever_default": meta[lever]["default"],
         "range": [meta[lever]["min"], meta[lever]["max"]],
     }
+
+
+def indicator_by_kommune(ctx, indicator: str, year: int = 2040, scenario: str = "main",
+                         params: dict[str, float] | None = None) -> dict[str, float | None]:
+    """One indicator in one year for every kommune: one vectorised run (for maps)."""
+    from ..model.scenarios import resolve as resolve_levers
+    from ..model.service import fitted
+
+    if indicator not in INDICATORS:
+        raise FramtidError(f"Unknown indicator {indicator!r}; choose one of {', '.join(INDICATORS)}")
+    fm = fitted(ctx)
+    if not fm.base_year <= year <= 2100:
+        raise FramtidError(f"Year must be between {fm.base_year} and 2100")
+    proj = fm.project(max(year, fm.base_year + 1),
+                      fm.assumptions(**resolve_levers(scenario).model_dump()))
+    ind = compute(proj.pop, np.asarray(proj.years), calibration(ctx, params))
+    row = ind[indicator][list(proj.years).index(year)]
+    return dict(zip(proj.codes, _clean(row)))

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..consequences.service import indicators_of
-
 
 def kommune_values(ctx, indicator: str, year: int, codes: list[str] | None = None
                    ) -> dict[str, float]:
     """An indicator in `year` for every kommune (or the given ones), main scenario."""
-    from ..model.service import project_region
+    from ..consequences.service import indicator_by_kommune
 
-    out = {}
-    for code in codes or [r.code for r in ctx.regions.all("kommune")]:
-        proj = project_region(ctx, code, "main", {}, max(year, 2027), None)
-        ind = indicators_of(ctx, proj)
-        out[code] = float(ind[indicator][list(proj["years"]).index(year)])
-    return out
+    values = indicator_by_kommune(ctx, indicator, year)
+    keep = set(codes) if codes else set(values)
+    return {c: v for c, v in values.items() if c in keep and v is not None}
 
 
 def chart_for(ctx, code: str, kind: str, lang: str, *, indicator: str = "aldersbaereevne_67",
@@ -32,7 +27,8 @@ def chart_for(ctx, code: str, kind: str, lang: str, *, indicator: str = "aldersb
         members = ctx.regions.kommuner_in(reg.ba if reg.level == "kommune" else code)
         values = kommune_values(ctx, indicator, year, members if kind == "ba-map" else None)
         names = {r.code: r.name for r in ctx.regions.all("kommune")}
-        stub = {"region": {"code": reg.code, "name": reg.name, "level": reg.level}}
+        stub = {"region": {"code": reg.code, "name": reg.name, "level": reg.level},
+                "years": list(range(ctx.last_year, 2051)), "base_year": ctx.last_year}
         return charts.build(kind, stub, lang, values=values, names=names, indicator=indicator,
                             year=year, topology=ctx.store.map_content("kommuner"),
                             projection_date=date, members=members,
