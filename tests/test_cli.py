@@ -79,8 +79,34 @@ def test_run_loads_snapshot_when_empty(tmp_path, shared_data):
     import os
 
     env = dict(os.environ, FRAMTID_SNAPSHOT=str(shared_data), FRAMTID_HOME=str(tmp_path))
-    r = subprocess.run([sys.executable, "-m", "framtid.cli", "run"], capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "framtid.cli", "run", "--no-serve"], capture_output=True,
                        text=True, env=env, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "Hamar" in r.stdout and "Statistisk sentralbyrå" in r.stdout
     assert (tmp_path / "framtid.duckdb").exists()
+
+
+def test_serve_answers_healthz(db_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "framtid.cli", "--db", str(db_path), "serve",
+                             "--port", str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise AssertionError("framtid serve did not answer /healthz within 120 s")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -388,8 +388,10 @@ def chart(region: str, kind: str, out_path: Path = typer.Option(..., "--out",
 
 # --- main job ---------------------------------------------------------------------------------
 @app.command()
-def run(kommune: str = typer.Option("3403", help="Kommune for the summary")) -> None:
-    """Set up the store if empty (snapshot or SSB), then print a short summary."""
+def run(kommune: str = typer.Option("3403", help="Kommune for the summary"),
+        serve_app: bool = typer.Option(True, "--serve/--no-serve", help="Start the web app after"),
+        host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
+    """Set up the store if empty (snapshot or SSB), print a short summary, serve the web app."""
     from .pipeline import ensure_store
 
     ensure_store(state.db, _progress)
@@ -401,6 +403,11 @@ def run(kommune: str = typer.Option("3403", help="Kommune for the summary")) -> 
         then = ctx.regions.population(reg.code, y - 10).sum()
         out.print(f"[bold]{reg.official_name}[/bold]: {now:,.0f} inhabitants 1 January {y} "
                   f"({(now / then - 1) * 100:+.1f} % since {y - 10}). Kilde: Statistisk sentralbyrå")
+    if serve_app:
+        from .web.app import serve as start
+
+        out.print(f"Framtidsbilder: http://{host}:{port}/  (Ctrl+C stops)")
+        start(host, port, state.db)
 
 
 def main() -> None:

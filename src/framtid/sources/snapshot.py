@@ -237,7 +237,7 @@ def read_snapshot(folder: Path | str) -> Dataset:
     folder = Path(folder)
     paths = _paths(folder)
     ds = Dataset()
-    src_ssb = "Statistisk sentralbyrå (SSB), via snapshot " + str(folder)
+    src_ssb = "Statistisk sentralbyrå (SSB), offline snapshot"
 
     pop = read_population(paths["population"])
     loc = _read_csv(paths["locations"], "locations")

@@ -37,8 +37,11 @@ def chart_for(ctx, code: str, kind: str, lang: str, *, indicator: str = "aldersb
     facts = builder.build(code)
     extra: dict = {"projection_date": date}
     if kind == "dependency":
-        extra["series"] = {facts.norway.name: list(np.asarray(
+        from ..i18n import t
+
+        extra["series"] = {t("region.norway", lang): list(np.asarray(
             facts.norway.indicators["aldersbaereevne_67"], dtype=float))}
         if facts.ba is not None:
-            extra["series"][facts.ba.name] = list(facts.ba.indicators["aldersbaereevne_67"])
+            extra["series"][t("region.ba", lang, name=facts.ba.name)] = list(
+                facts.ba.indicators["aldersbaereevne_67"])
     return charts.build(kind, _with_indicators(facts), lang, **extra)

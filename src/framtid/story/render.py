@@ -53,9 +53,10 @@ def _chart(kind: str, facts, lang: str, projection_date: str) -> dict:
 
     extra: dict = {"projection_date": projection_date}
     if kind == "dependency":
-        series = {facts.norway.name: list(facts.norway.indicators["aldersbaereevne_67"])}
+        series = {t("region.norway", lang): list(facts.norway.indicators["aldersbaereevne_67"])}
         if facts.ba is not None:
-            series[facts.ba.name] = list(facts.ba.indicators["aldersbaereevne_67"])
+            series[t("region.ba", lang, name=facts.ba.name)] = list(
+                facts.ba.indicators["aldersbaereevne_67"])
         extra["series"] = series
     c = charts.build(kind, _with_indicators(facts), lang, **extra)
     return {"spec": c.spec, "alt": c.alt, "table": c.table, "title": c.title}

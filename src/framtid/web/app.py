@@ -1,0 +1,264 @@
+"""The web app «Framtidsbilder»: server-rendered pages (nb, nn, en) and a JSON API with OpenAPI.
+
+`create_app(db_path)` builds one app over one store (one `Context` per app); `serve(host, port,
+db_path)` runs it with uvicorn. Every page reads without JavaScript; charts come alive with
+Vega-Embed, which framtid serves itself (no CDN, no third-party request).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from .. import __version__ as FRAMTID_VERSION
+from ..context import Context
+from .services import Services
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
+
+
+class Assets:
+    """Files made at first use: the Vega bundle (from vl-convert) and the kommune map (from the
+    store). Written once to a cache folder beside the store and served with long cache lives."""
+
+    def __init__(self, ctx: Context, cache_dir: Path | None = None):
+        self.ctx = ctx
+        self.cache_dir = cache_dir or self._pick_cache_dir(ctx.db_path)
+        self._lock = threading.Lock()
+        self._vega: Path | None = None
+        self._map: bytes | None = None
+        import vl_convert
+
+        self.vega_version = vl_convert.__version__
+
+    @staticmethod
+    def _pick_cache_dir(db_path: Path) -> Path:
+        for cand in (Path(db_path).parent / "web-cache",
+                     Path(tempfile.gettempdir()) / f"framtid-web-{os.getuid()}"):
+            try:
+                cand.mkdir(parents=True, exist_ok=True)
+                probe = cand / ".probe"
+                probe.write_text("ok")
+                probe.unlink()
+                return cand
+            except OSError:
+                continue
+        raise RuntimeError("no writable folder for the web cache")
+
+    @property
+    def vega_name(self) -> str:
+        return f"vega-bundle-{self.vega_version}.js"
+
+    def vega_path(self) -> Path:
+        with self._lock:
+            if self._vega is None or not self._vega.exists():
+                path = self.cache_dir / self.vega_name
+                if not path.exists():
+                    import vl_convert
+
+                    tmp = path.with_suffix(".tmp")
+                    tmp.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+                    os.replace(tmp, path)
+                self._vega = path
+            return self._vega
+
+    def kommune_map(self) -> bytes:
+        with self._lock:
+            if self._map is None:
+                import json
+
+                topo = rewind_topology(self.ctx.store.map_content("kommuner"))
+                self._map = json.dumps(topo, separators=(",", ":")).encode()
+            return self._map
+
+    @property
+    def map_version(self) -> str:
+        return hashlib.sha1(str(self.ctx.db_path.stat().st_mtime).encode()).hexdigest()[:10]
+
+
+def rewind_topology(topo: dict) -> dict:
+    """Wind rings as d3-geo (Vega) expects: exterior rings clockwise, holes counter-clockwise.
+
+    GeoJSON (RFC 7946) winds the other way; d3 then reads each kommune as «the whole globe except
+    the kommune» and paints one big rectangle. A ring is reversed by reversing its arc list and
+    complementing each arc index. Arcs must be absolute (no `transform`), as in the store.
+    """
+    arcs = topo["arcs"]
+    if "transform" in topo:
+        return topo
+
+    # ~10 m precision is plenty for a national map and halves the file.
+    arcs = topo["arcs"] = [[[round(x, 4), round(y, 4), *rest] for x, y, *rest in arc]
+                           for arc in arcs]
+
+    def ring_area(ring: list[int]) -> float:
+        pts: list = []
+        for i in ring:
+            a = arcs[i] if i >= 0 else arcs[~i][::-1]
+            pts.extend(a if not pts else a[1:])
+        return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in itertools.pairwise(pts))
+
+    def fix(rings: list[list[int]]) -> list[list[int]]:
+        out = []
+        for k, ring in enumerate(rings):
+            area = ring_area(ring)
+            want_clockwise = k == 0
+            if (area > 0) == want_clockwise:  # counter-clockwise exterior or clockwise hole
+                ring = [~i for i in reversed(ring)]
+            out.append(ring)
+        return out
+
+    for obj in topo.get("objects", {}).values():
+        for g in obj.get("geometries", []):
+            if g.get("type") == "Polygon":
+                g["arcs"] = fix(g["arcs"])
+            elif g.get("type") == "MultiPolygon":
+                g["arcs"] = [fix(p) for p in g["arcs"]]
+    return topo
+
+
+def _static_version() -> str:
+    h = hashlib.sha1()
+    for p in sorted(STATIC.rglob("*")):
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()[:10]
+
+
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+       "base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
+
+
+def create_app(db_path: Path | str | None = None, *, services: Services | None = None,
+               warm: bool = False) -> FastAPI:
+    """One app over one store. `db_path` defaults to $FRAMTID_HOME/framtid.duckdb."""
+    from .. import config
+
+    ctx = services.ctx if services is not None else Context(Path(db_path or
+                                                                 config.default_db_path()))
+    svc = services or Services(ctx)
+    app = FastAPI(
+        title="framtid API",
+        version=FRAMTID_VERSION,
+        description=(
+            "Framtidsbilder: population projections and their consequences for every Norwegian "
+            "kommune, BA-region, fylke and Norway. Kilde: Statistisk sentralbyrå (NLOD 2.0 / "
+            "CC BY 4.0)."),
+        docs_url="/api/docs", redoc_url=None,
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
+    app.state.ctx = ctx
+    app.state.services = svc
+    app.state.assets = Assets(ctx)
+    app.state.static_version = _static_version()
+
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    from .render import install
+
+    install(templates, app)
+    app.state.templates = templates
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        return response
+
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    from .api import build_router
+    from .pages import router as pages_router
+
+    app.include_router(build_router(svc))
+    app.include_router(pages_router)
+
+    from .pages import error_page
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith("/api/") or request.url.path in ("/healthz",
+                                                                        "/openapi.json"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        if exc.status_code == 404:
+            return error_page(request, 404)
+        if exc.status_code == 405:
+            return Response(status_code=405, headers=getattr(exc, "headers", None))
+        return error_page(request, exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        detail = []
+        for e in exc.errors():
+            item = {"loc": list(e.get("loc", [])), "msg": e.get("msg", ""),
+                    "type": e.get("type", "")}
+            if e.get("ctx"):
+                item["ctx"] = {k: (v if isinstance(v, (int, float, str, bool)) else str(v))
+                               for k, v in e["ctx"].items()}
+            detail.append(item)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": detail}, status_code=422)
+        return error_page(request, 422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):  # pragma: no cover - last resort
+        import logging
+
+        logging.getLogger("framtid.web").exception("unhandled error on %s", request.url.path)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "internal error"}, status_code=500)
+        return error_page(request, 500)
+
+    if warm:
+        threading.Thread(target=_warm, args=(app,), daemon=True).start()
+    return app
+
+
+def _warm(app: FastAPI) -> None:
+    """Fill caches in the background so that the first visitor does not wait."""
+    try:
+        app.state.assets.vega_path()
+        svc: Services = app.state.services
+        svc.history("NO")
+        svc.backtest(app.state.assets.cache_dir)
+        if svc.has_projection:
+            svc.projection("NO")
+            svc.map_values("share_67_plus", 2040)
+            svc.projection("NO", paths=200)
+            if svc.has_story:
+                svc.story("NO", "nb")
+        else:
+            svc.map_values("share_67_plus")
+    except Exception:  # pragma: no cover - warming is best effort; pages compute on demand
+        import logging
+
+        logging.getLogger("framtid.web").exception("warming the caches failed")
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Path | str | None = None) -> None:
+    """Run the web app with uvicorn (`framtid serve [--host] [--port]`)."""
+    import uvicorn
+
+    app = create_app(db_path, warm=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)

@@ -1,0 +1,279 @@
+"""HTML pages. Every page is complete without JavaScript; scripts only enhance it.
+
+URL scheme (language first, then what): /{lang}/, /{lang}/region/{code},
+/{lang}/region/{code}/simulate?LEVER=VALUE…, /{lang}/compare?r=CODE&r=CODE…, /{lang}/method,
+/{lang}/search?q=TEXT. /region/{code} (no language) redirects to the region's own language
+(a kommune's språkvedtak: nynorsk → nn, otherwise nb). / is the national page in bokmål.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ..errors import FramtidError, UnknownRegion
+from . import i18n
+from . import views as V
+from .charts import from_story
+from .services import MAP_INDICATORS, STORY_YEAR, Services, region_str
+
+log = logging.getLogger("framtid.web")
+router = APIRouter(include_in_schema=False)
+
+
+def _svc(request: Request) -> Services:
+    return request.app.state.services
+
+
+def _lang_or_404(lang: str) -> str:
+    if lang not in i18n.LANGS:
+        raise _NotFound()
+    return lang
+
+
+class _NotFound(Exception):
+    pass
+
+
+def render(request: Request, name: str, lang: str, page: str, title: str, status: int = 200,
+           **ctx) -> HTMLResponse:
+    svc = _svc(request)
+    base = {"lang": lang, "page": page, "title": title, "data_date": svc.store_date(),
+            "has_projection": svc.has_projection, "q": ctx.pop("q", "")}
+    return request.app.state.templates.TemplateResponse(request, name, {**base, **ctx},
+                                                        status_code=status)
+
+
+def lang_from_path(request: Request) -> str:
+    parts = request.url.path.split("/")
+    return parts[1] if len(parts) > 1 and parts[1] in i18n.LANGS else i18n.DEFAULT_LANG
+
+
+def error_page(request: Request, status: int, lang: str | None = None, *,
+               message: str | None = None, suggestions=None, q: str = "") -> HTMLResponse:
+    lang = lang or lang_from_path(request)
+    key = {404: "error.404", 422: "error.422"}.get(status, "error.500")
+    return render(request, "error.html", lang, "error", i18n.t(key + "_title", lang),
+                  status=status, status_code=status, message=message or i18n.t(key + "_text",
+                                                                               lang),
+                  suggestions=suggestions or [], q=q)
+
+
+def _not_found_region(request: Request, lang: str, code: str) -> HTMLResponse:
+    sugg = _svc(request).search(code, 5) if code else []
+    return error_page(request, 404, lang, message=i18n.t("error.region_text", lang,
+                                                              code=code[:40]),
+                      suggestions=sugg, q=code[:40])
+
+
+# --- the national page ---------------------------------------------------------------------
+@router.get("/", response_class=HTMLResponse)
+def root(request: Request, indicator: str | None = None, year: str | None = None):
+    return _home(request, i18n.DEFAULT_LANG, indicator, year)
+
+
+@router.get("/{lang}", response_class=HTMLResponse)
+@router.get("/{lang}/", response_class=HTMLResponse)
+def home(request: Request, lang: str, indicator: str | None = None, year: str | None = None):
+    if lang not in i18n.LANGS:
+        return error_page(request, 404)
+    return _home(request, lang, indicator, year)
+
+
+def map_years(svc: Services) -> list[int]:
+    last = svc.ctx.last_year
+    return [last, 2030, STORY_YEAR, 2050] if svc.has_projection else [last]
+
+
+def _home(request: Request, lang: str, indicator: str | None, year: str | None):
+    svc = _svc(request)
+    years = map_years(svc)
+    ind = indicator if indicator in MAP_INDICATORS else "share_67_plus"
+    try:
+        yr = int(year) if year else (STORY_YEAR if svc.has_projection else years[0])
+    except ValueError:
+        yr = years[0]
+    if yr not in years:
+        yr = years[0]
+    proj = svc.projection("NO") if svc.has_projection else None
+    keys = V.key_numbers(svc, "NO", lang, proj)
+    topo = f"/assets/kommuner-{request.app.state.assets.map_version}.topo.json"
+    chart = V.map_view(svc, ind, yr, lang, topo)
+    fylker = [(r, svc.history(r.code)["indicators"]["population"][-1])
+              for r in svc.ctx.regions.all("fylke")]
+    pop_chart = V.population_chart(svc, "NO", i18n.t("region.norway", lang), lang, proj)
+    return render(request, "home.html", lang, "home", i18n.t("home.title", lang), keys=keys,
+                  map=chart, map_indicators=MAP_INDICATORS, map_indicator=ind, map_year=yr,
+                  map_years=years, fylker=fylker, pop_chart=pop_chart,
+                  today_year=svc.ctx.last_year, year=STORY_YEAR, sid="home")
+
+
+# --- search ---------------------------------------------------------------------------------
+@router.get("/{lang}/search", response_class=HTMLResponse)
+def search_page(request: Request, lang: str, q: str = ""):
+    if lang not in i18n.LANGS:
+        return error_page(request, 404)
+    svc = _svc(request)
+    q = q.strip()[:100]
+    hits = svc.search(q, 20) if q else []
+    if q:
+        try:
+            target = svc.ctx.regions.resolve(q)   # a code or an exact name (kommune first)
+        except FramtidError:
+            target = hits[0] if len(hits) == 1 else None
+        if target is not None:
+            return RedirectResponse(f"/{lang}/region/{target.code}", status_code=303)
+    return render(request, "search.html", lang, "search", i18n.t("search.results_title", lang),
+                  q=q, hits=hits, sid="page")
+
+
+# --- regions --------------------------------------------------------------------------------
+@router.get("/region/{code}")
+def region_default_lang(request: Request, code: str):
+    svc = _svc(request)
+    try:
+        reg = svc.region(code)
+    except UnknownRegion:
+        return _not_found_region(request, i18n.DEFAULT_LANG, code)
+    return RedirectResponse(f"/{svc.default_lang(reg.code)}/region/{reg.code}", status_code=307)
+
+
+@router.get("/{lang}/region/{code}", response_class=HTMLResponse)
+def region_page(request: Request, lang: str, code: str):
+    if lang not in i18n.LANGS:
+        return error_page(request, 404)
+    svc = _svc(request)
+    try:
+        reg = svc.region(code)
+    except UnknownRegion:
+        return _not_found_region(request, lang, code)
+    if reg.code != code:
+        return RedirectResponse(f"/{lang}/region/{reg.code}", status_code=308)
+    proj = svc.projection(reg.code, paths=V.STORY_PATHS) if svc.has_projection else None
+    keys = V.key_numbers(svc, reg.code, lang, proj)
+    story, story_error = None, None
+    if svc.has_story:
+        try:
+            story = svc.story(reg.code, lang)
+            seen: set[str] = set()
+            for beat in story["beats"]:
+                kind = beat.get("chart_kind", "story")
+                if beat.get("chart") and kind not in seen:   # each chart once per page
+                    seen.add(kind)
+                    beat["figure"] = from_story({"spec": beat["chart"], "alt": beat.get("alt"),
+                                                 "table": beat.get("table"), "title": ""},
+                                                lang, kind)
+                    beat["figure"].table["caption"] = beat["headline"]
+        except FramtidError as exc:
+            story_error = str(exc)
+        except Exception:  # a story that fails must not take the page down
+            log.exception("story failed for %s", reg.code)
+            story = None
+    charts = V.region_charts(svc, reg, proj, lang) if (proj is not None and story is None) else []
+    members = V.members_table(svc, reg, lang)
+    attrs = svc.attributes(reg.code)
+    native = svc.default_lang(reg.code) if reg.level == "kommune" else None
+    return render(request, "region.html", lang, "region", V.display_name(reg, lang), reg=reg,
+                  display_name=V.display_name(reg, lang), level=V.level_label(reg.level, lang),
+                  parents=svc.parents(reg), keys=keys, story=story, story_error=story_error,
+                  pop_chart=V.population_chart(svc, reg.code, V.rname(reg, lang), lang, proj),
+                  members=members, attrs=attrs, native_lang=native, charts=charts,
+                  language_decision=region_str(attrs.get("language_decision")),
+                  today_year=svc.ctx.last_year, year=STORY_YEAR)
+
+
+@router.get("/{lang}/region/{code}/simulate", response_class=HTMLResponse)
+def simulate_page(request: Request, lang: str, code: str):
+    if lang not in i18n.LANGS:
+        return error_page(request, 404)
+    svc = _svc(request)
+    try:
+        reg = svc.region(code)
+    except UnknownRegion:
+        return _not_found_region(request, lang, code)
+    if not svc.has_projection:
+        return render(request, "simulate.html", lang, "simulate",
+                      i18n.t("sim.title", lang, name=V.rname(reg, lang)), reg=reg,
+                      unavailable=True,
+                      display_name=V.display_name(reg, lang))
+    params = dict(request.query_params)
+    solve = params.pop("solve", None)
+    levers, errors = svc.parse_levers(params)
+    wit_message, wit_error = None, None
+    if solve and not errors and svc.has_what_it_takes:
+        ind, _, lever = solve.partition(":")
+        try:
+            res = svc.what_it_takes(reg.code, ind, lever, STORY_YEAR)
+            wit_message = V.what_it_takes_text(res, lang)
+            value = res["value"] if res["reachable"] else res["best_value"]
+            if value is not None and not res.get("already_met"):
+                levers[lever] = float(value)
+        except FramtidError as exc:
+            wit_error = str(exc)
+    status = 422 if errors else 200
+    sim_error = None
+    try:
+        sim = V.simulation(svc, reg.code, levers, lang)
+    except FramtidError as exc:
+        sim_error = str(exc)
+        sim = V.simulation(svc, reg.code, {}, lang)
+        status = 422
+    meta = svc.levers()
+    population = svc.history(reg.code)["indicators"]["population"][-1]
+    lever_views = [V.lever_view(m, lang, levers.get(m["name"]), population) for m in meta]
+    groups = [(kind, [lv for lv in lever_views if lv["kind"] == kind])
+              for kind in dict.fromkeys(lv["kind"] for lv in lever_views)]
+    return render(request, "simulate.html", lang, "simulate",
+                  i18n.t("sim.title", lang, name=V.rname(reg, lang)), status=status, reg=reg,
+                  display_name=V.display_name(reg, lang), unavailable=False, sim=sim,
+                  lever_groups=groups, errors=[V.lever_error_text(e, lang) for e in errors],
+                  error_fields=[e.field for e in errors], sim_error=sim_error,
+                  targets=V.targets(svc, lang) if svc.has_what_it_takes else [],
+                  wit_message=wit_message, wit_error=wit_error,
+                  solve=solve, year=STORY_YEAR, share_url=sim["url"])
+
+
+# --- compare --------------------------------------------------------------------------------
+@router.get("/{lang}/compare", response_class=HTMLResponse)
+def compare_page(request: Request, lang: str):
+    if lang not in i18n.LANGS:
+        return error_page(request, 404)
+    svc = _svc(request)
+    raw = request.query_params.getlist("r")[:4]
+    regs, fields = V.resolve_inputs(svc, raw)
+    view = V.compare_view(svc, regs, lang) if len(regs) >= 2 else None
+    status = 422 if any(f["error"] for f in fields) else 200
+    return render(request, "compare.html", lang, "compare", i18n.t("compare.title", lang),
+                  status=status, fields=fields, view=view, asked=bool(raw),
+                  year=STORY_YEAR)
+
+
+# --- method ---------------------------------------------------------------------------------
+@router.get("/{lang}/method", response_class=HTMLResponse)
+def method_page(request: Request, lang: str):
+    if lang not in i18n.LANGS:
+        return error_page(request, 404)
+    svc = _svc(request)
+    from ..consequences.parameters import DEFAULTS
+
+    return render(request, "method.html", lang, "method", i18n.t("method.title", lang),
+                  provenance=svc.provenance(), params=list(DEFAULTS.values()),
+                  backtest=V.backtest_table(svc.backtest(request.app.state.assets.cache_dir,
+                                                         wait=0.5), lang),
+                  levers=[V.lever_view(m, lang) for m in svc.levers()],
+                  meta=svc.ctx.store.meta())
+
+
+# --- assets ---------------------------------------------------------------------------------
+@router.get("/assets/{name}")
+def asset(request: Request, name: str):
+    assets = request.app.state.assets
+    if name == assets.vega_name:
+        return Response(assets.vega_path().read_bytes(), media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    if name == f"kommuner-{assets.map_version}.topo.json":
+        return Response(assets.kommune_map(), media_type="application/json",
+                        headers={"Cache-Control": "public, max-age=86400"})
+    return error_page(request, 404)

@@ -1,0 +1,400 @@
+"""The web app's one door to the rest of framtid: regions, history, projections, «what it takes»,
+charts and stories. Pages and API call only this; it calls the same functions the CLI calls.
+
+The projection engine, story and charts modules are optional at import time: while one is missing
+the pages that need it say so and the rest of the app works.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import FramtidError, UnknownRegion
+from ..regions import Region
+
+HISTORY_FROM = 2005
+STORY_YEAR = 2040
+TO_YEAR = 2050
+SCENARIOS = ("main", "low", "high")
+
+# How each indicator is formatted and read; the labels live in the language catalogs.
+INDICATOR_KIND = {
+    "population": "count", "age_0_19": "count", "age_20_66": "count", "age_67_plus": "count",
+    "age_80_plus": "count", "age_90_plus": "count", "share_67_plus": "share",
+    "share_80_plus": "share", "median_age": "age", "aldersbaereevne_67": "ratio",
+    "aldersbaereevne_80": "ratio", "children_1_5": "count", "children_6_15": "count",
+    "youth_16_18": "count", "care_users": "count", "care_workers_needed": "count",
+    "care_share_of_workforce": "share", "employed": "count",
+}
+# The key numbers shown first on region, simulation and compare pages.
+KEY_INDICATORS = ("population", "share_67_plus", "age_80_plus", "aldersbaereevne_67",
+                  "care_share_of_workforce", "children_6_15")
+# Indicators the national map can be coloured by (values per kommune).
+MAP_INDICATORS = ("share_67_plus", "share_80_plus", "aldersbaereevne_67", "median_age",
+                  "care_share_of_workforce", "population_change")
+# «Dette må til»: the indicator targets offered on the simulation page.
+TARGETS = ("aldersbaereevne_67", "care_share_of_workforce", "population")
+
+
+def _optional(module: str, attr: str):
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError):
+        return None
+
+
+def clean(obj: Any) -> Any:
+    """JSON-safe: numpy to Python, NaN and infinities to None (JSON has no NaN)."""
+    if isinstance(obj, dict):
+        return {str(k): clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return clean(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def region_str(value) -> str | None:
+    """Region attributes may come back as NaN from pandas; treat those as missing."""
+    return value if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class LeverError:
+    field: str
+    message_key: str          # catalog key: error.lever_range | error.lever_number | ...
+    value: str
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+
+    def as_detail(self) -> dict:
+        rng = (f" between {self.min:g} and {self.max:g} {self.unit}".rstrip()
+               if self.min is not None else "")
+        kinds = {
+            "error.lever_range": f"{self.field} must be{rng} (got {self.value!r})",
+            "error.lever_number": f"{self.field} must be a number{rng} (got {self.value!r})",
+            "error.lever_unknown": f"{self.field} is not a lever",
+        }
+        out = {"loc": ["query", self.field], "msg": kinds[self.message_key],
+               "type": self.message_key.split(".", 1)[1]}
+        if self.min is not None:
+            out["ctx"] = {"min": self.min, "max": self.max, "unit": self.unit}
+        return out
+
+
+class LRU:
+    def __init__(self, size: int):
+        self.size = size
+        self.data: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        return None
+
+    def put(self, key, value):
+        with self.lock:
+            self.data[key] = value
+            self.data.move_to_end(key)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+        return value
+
+
+class Services:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self._cache = LRU(256)
+        self._lock = threading.Lock()
+        self._map_values: dict[str, dict] = {}
+
+    # --- what is available --------------------------------------------------------------
+    @property
+    def project_region(self):
+        return _optional("framtid.model.service", "project_region")
+
+    @property
+    def has_projection(self) -> bool:
+        return self.project_region is not None and _optional(
+            "framtid.model.scenarios", "LEVERS") is not None
+
+    @property
+    def charts_build(self):
+        return _optional("framtid.charts", "build")
+
+    # --- regions ------------------------------------------------------------------------
+    def region(self, code: str) -> Region:
+        """A region by its exact code (upper case for BA/NO), else UnknownRegion."""
+        regs = self.ctx.regions
+        code = (code or "").strip()
+        for c in (code, code.upper()):
+            try:
+                return regs.get(c)
+            except UnknownRegion:
+                continue
+        raise UnknownRegion(code, [])
+
+    def attributes(self, code: str) -> dict:
+        return self.ctx.regions.attributes(code)
+
+    def default_lang(self, code: str) -> str:
+        dec = region_str(self.attributes(code).get("language_decision"))
+        return "nn" if dec == "nynorsk" else "nb"
+
+    def parents(self, reg: Region) -> list[Region]:
+        """Norway, the fylke and (for a kommune) its BA-region, broadest first."""
+        out = [self.ctx.regions.get("NO")] if reg.level != "land" else []
+        fylke = region_str(reg.fylke)
+        if reg.level in ("kommune", "ba") and fylke and fylke != reg.code:
+            try:
+                out.append(self.ctx.regions.get(fylke))
+            except UnknownRegion:
+                pass
+        ba = region_str(reg.ba)
+        if reg.level == "kommune" and ba:
+            out.append(self.ctx.regions.get(ba))
+        return out
+
+    def members(self, reg: Region) -> list[Region]:
+        if reg.level == "kommune":
+            return []
+        return [self.ctx.regions.get(c) for c in self.ctx.regions.kommuner_in(reg.code)]
+
+    def search(self, q: str, limit: int = 10) -> list[Region]:
+        q = (q or "").strip()[:100]
+        if not q:
+            return []
+        return self.ctx.regions.find(q, limit)
+
+    # --- history (the store's own numbers, no model) --------------------------------------
+    def history(self, code: str) -> dict:
+        """Indicators per year 2005–last year from the store, for any region."""
+        key = ("history", code)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        from ..consequences.service import indicators_of
+
+        last = self.ctx.last_year
+        years = list(range(HISTORY_FROM, last + 1))
+        p = np.stack([self.ctx.regions.population(code, y) for y in years])
+        proj = {"years": years, "by_age": {"female": p[:, 0], "male": p[:, 1]}}
+        ind = indicators_of(self.ctx, proj)
+        out = {"region": code, "years": years, "indicators": {k: np.asarray(v) for k, v in
+                                                               ind.items()},
+               "by_age": {"female": p[:, 0], "male": p[:, 1]}}
+        return self._cache.put(key, out)
+
+    def scenarios(self) -> list[str]:
+        names = _optional("framtid.model.scenarios", "SCENARIOS")
+        if isinstance(names, dict):
+            return list(names)
+        return list(names) if names else list(SCENARIOS)
+
+    # --- levers -------------------------------------------------------------------------
+    def levers(self) -> list[dict]:
+        """All levers: population levers (the engine's) first, then consequence levers."""
+        if self.has_projection:
+            from ..consequences.service import all_levers
+
+            return all_levers()
+        from ..consequences.levers import lever_meta
+
+        return lever_meta()
+
+    def parse_levers(self, query: dict[str, str], *, strict: bool = True
+                     ) -> tuple[dict[str, float], list[LeverError]]:
+        """Lever values from a query string: numbers within their range, else LeverErrors."""
+        meta = {m["name"]: m for m in self.levers()}
+        values: dict[str, float] = {}
+        errors: list[LeverError] = []
+        for name, raw in query.items():
+            m = meta.get(name)
+            if m is None:
+                if strict:
+                    errors.append(LeverError(name, "error.lever_unknown", str(raw)[:40]))
+                continue
+            lo, hi, unit = float(m["min"]), float(m["max"]), m["unit"]
+            try:
+                x = float(str(raw).replace(",", ".").replace("\u2212", "-"))
+            except ValueError:
+                errors.append(LeverError(name, "error.lever_number", str(raw)[:40], lo, hi, unit))
+                continue
+            if not math.isfinite(x):
+                errors.append(LeverError(name, "error.lever_number", str(raw)[:40], lo, hi, unit))
+            elif not lo <= x <= hi:
+                errors.append(LeverError(name, "error.lever_range", str(raw)[:40], lo, hi, unit))
+            else:
+                values[name] = x
+        return values, errors
+
+    # --- projections --------------------------------------------------------------------
+    def projection(self, code: str, scenario: str = "main", levers: dict | None = None,
+                   to_year: int = TO_YEAR, paths: int | None = None) -> dict:
+        """`framtid project … --json` for one region: the engine's projection with indicators."""
+        from ..consequences.service import project_with_indicators
+
+        levers = {k: float(v) for k, v in (levers or {}).items()}
+        key = ("proj", code, scenario, tuple(sorted(levers.items())), to_year, paths)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        proj = project_with_indicators(self.ctx, code, scenario, levers, to_year, paths)
+        return self._cache.put(key, clean(proj))
+
+    @property
+    def has_what_it_takes(self) -> bool:
+        return self.has_projection
+
+    def what_it_takes(self, code: str, indicator: str, lever: str, year: int = STORY_YEAR,
+                      scenario: str = "main") -> dict:
+        from ..consequences.service import what_it_takes
+
+        key = ("wit", code, indicator, lever, year, scenario)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        from ..consequences.service import HIGHER_IS_BETTER
+
+        res = clean(what_it_takes(self.ctx, code, indicator, lever, year, scenario))
+        today, without = res.get("today_value"), res.get("default_value")
+        res["higher_is_better"] = indicator in HIGHER_IS_BETTER
+        res["already_met"] = bool(today is not None and without is not None and (
+            without >= today if res["higher_is_better"] else without <= today))
+        return self._cache.put(key, res)
+
+    def lever_reach(self) -> dict[str, set[str] | None]:
+        """Which indicators each lever can move (None: all of them)."""
+        from ..consequences.service import CONSEQUENCE_REACH
+
+        return {m["name"]: (set(CONSEQUENCE_REACH[m["name"]]) if m["name"] in CONSEQUENCE_REACH
+                            else None) for m in self.levers()}
+
+    # --- story and backtest -------------------------------------------------------------
+    @property
+    def has_story(self) -> bool:
+        return (self.has_projection
+                and _optional("framtid.story.render", "StoryTeller") is not None)
+
+    def story(self, code: str, lang: str) -> dict:
+        key = ("story", code, lang)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        with self._lock:
+            if getattr(self, "_teller", None) is None:
+                teller = _optional("framtid.story.render", "StoryTeller")
+                self._teller = teller(self.ctx)
+            teller = self._teller
+        return self._cache.put(key, clean(teller.story(code, lang)))
+
+    BACKTEST_BASES = tuple(range(2010, 2017))
+    BACKTEST_HORIZON = 10
+    BACKTEST_PATHS = 200
+
+    def backtest(self, cache_dir=None, wait: float = 0.0) -> dict | None:
+        """The backtest accuracy (bases 2010–2016, ten years ahead), computed once per store in
+        the background and kept on disk; None while it is being computed."""
+        import json
+        from pathlib import Path
+
+        run = _optional("framtid.model.service", "run_backtest")
+        if run is None:
+            return None
+        if getattr(self, "_backtest", None) is not None:
+            return self._backtest
+        path = None
+        if cache_dir is not None:
+            mtime = Path(self.ctx.db_path).stat().st_mtime_ns
+            path = Path(cache_dir) / f"backtest-{mtime}-{self.BACKTEST_PATHS}.json"
+            if path.exists():
+                self._backtest = json.loads(path.read_text())
+                return self._backtest
+
+        def work():
+            try:
+                res = clean(run(self.ctx, list(self.BACKTEST_BASES), self.BACKTEST_HORIZON,
+                                self.BACKTEST_PATHS))
+                if path is not None:
+                    tmp = path.with_suffix(".tmp")
+                    tmp.write_text(json.dumps(res))
+                    tmp.replace(path)
+                self._backtest = res
+            except Exception:  # pragma: no cover - the page then keeps saying «pending»
+                import logging
+
+                logging.getLogger("framtid.web").exception("backtest failed")
+
+        with self._lock:
+            th = getattr(self, "_backtest_thread", None)
+            if th is None:
+                th = self._backtest_thread = threading.Thread(target=work, daemon=True)
+                th.start()
+        if wait:
+            th.join(wait)
+        return getattr(self, "_backtest", None)
+
+    # --- the national map ---------------------------------------------------------------
+    def map_values(self, indicator: str, year: int | None = None) -> dict[str, float | None]:
+        """Indicator value per kommune: today's (store) or in `year` (main scenario)."""
+        year = year or self.ctx.last_year
+        key = f"{indicator}:{year}"
+        with self._lock:
+            if key in self._map_values:
+                return self._map_values[key]
+        out: dict[str, float | None] = {}
+        for reg in self.ctx.regions.all("kommune"):
+            out[reg.code] = self.value_at(reg.code, indicator, year)
+        with self._lock:
+            self._map_values[key] = out
+        return out
+
+    def value_at(self, code: str, indicator: str, year: int) -> float | None:
+        last = self.ctx.last_year
+        if indicator == "population_change":
+            # ten years back from today, or from today to `year`
+            if year <= last:
+                h = self.history(code)
+                a = h["indicators"]["population"][h["years"].index(max(year - 10, HISTORY_FROM))]
+                b = h["indicators"]["population"][h["years"].index(year)]
+            else:
+                p = self.projection(code)
+                a = p["indicators"]["population"][0]
+                b = p["indicators"]["population"][p["years"].index(year)]
+            return clean(float(b) / float(a) - 1) if a else None
+        if year <= last:
+            h = self.history(code)
+            return clean(float(h["indicators"][indicator][h["years"].index(year)]))
+        p = self.projection(code)
+        return clean(p["indicators"][indicator][p["years"].index(year)])
+
+    def store_date(self) -> str:
+        """When the population data was retrieved (provenance of the population table)."""
+        prov = self.ctx.store.provenance()
+        row = prov[prov["table"] == "population"]
+        return str(row["retrieved"].iloc[0]) if not row.empty else ""
+
+    def provenance(self) -> list[dict]:
+        """Sources, the population and region tables first."""
+        rows = clean(self.ctx.store.provenance().to_dict("records"))
+        first = {"population": 0, "regions": 1}
+        return sorted(rows, key=lambda r: (first.get(r["table"], 2), r["table"]))
+
+
+def as_error(exc: FramtidError) -> str:
+    return str(exc)
