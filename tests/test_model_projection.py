@@ -179,3 +179,13 @@ def test_inputs_for_a_backtest_see_no_later_data(ctx):
     assert inp.mort_years.max() == 2014
     assert inp.fert_years.max() == 2014
     assert inp.nat_years.max() == 2015
+
+
+def test_old_age_fan_stays_plausible(ctx):
+    """The 80+ of 2050 are already alive: their fan cannot be wider than survival and migration
+    allow (regression: an uncapped old-age migration shock made Innlandet's 80+ bound 1.8 × median)."""
+    from framtid.model.service import project_region
+
+    q = project_region(ctx, "34", paths=300)["quantiles"]
+    assert q["p97_5"]["80+"][-1] < 1.25 * q["p50"]["80+"][-1]
+    assert q["p2_5"]["80+"][-1] > 0.8 * q["p50"]["80+"][-1]

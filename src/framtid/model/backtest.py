@@ -186,7 +186,7 @@ PUBLISHED: dict = {
     "bases": list(range(2010, 2017)), "horizon": 10, "paths": 500,
     "model": {"mape_total": 4.1177, "malpe_total": 1.4503, "mape_0_19": 7.8958,
               "mape_20_66": 4.588, "mape_67_plus": 3.3151, "mape_80_plus": 5.971,
-              "within_5pct": 0.7031, "coverage80": 0.8499, "coverage95": 0.9608},
+              "within_5pct": 0.7031, "coverage80": 0.8531, "coverage95": 0.9624},
     "trend": {"mape_total": 5.1537, "malpe_total": 1.8654, "mape_0_19": 11.5633,
               "mape_20_66": 7.5336, "mape_67_plus": 11.9249, "mape_80_plus": 19.5056,
               "within_5pct": 0.6018},

@@ -41,6 +41,7 @@ MAX_LAG = 4                             # variogram lags (years)
 VARIANCE_PRIOR_N = 8.0                  # credibility of the pooled variance model, in differences
 CELLS_PER_CHUNK = 1_000_000             # batch cells (paths × kommuner × 212) per engine run
 DEFAULT_SEED = 20240605                 # fixed: the same request gives the same fan
+SHAPE_PEAK_AGES = slice(15, 40)         # the internal-mobility shock is capped at its peak here
 
 
 def fit_local_level(y: np.ndarray, ok: np.ndarray, size: np.ndarray | None = None
@@ -135,6 +136,10 @@ class StochasticParams:
         absr = np.abs(internal).sum(axis=(0, 1)) / np.maximum(h.x.sum(axis=(0, 1)), 1e-9)
         absr[:, 0] = 0.0
         w = h.x.sum(axis=(0, 1))
+        # Mobility peaks in young adulthood; the larger |rates| measured at 90+ come from tiny
+        # cohorts (and moves into institutions) and would let a random-walk shock compound into
+        # impossible old-age populations. Cap each sex's shape at its peak over ages 15–39.
+        absr = np.minimum(absr, absr[:, SHAPE_PEAK_AGES].max(axis=1, keepdims=True))
         shape = absr / max(float((absr * w).sum() / w.sum()), 1e-12)
         return cls(fert_e=fert_e, fert_eta=fert_eta, mig_e=mig_e, mig_eta=mig_eta,
                    tfr_eta=tfr_eta, intl_var=intl_var,
