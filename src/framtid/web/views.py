@@ -7,6 +7,7 @@ import math
 import re
 
 from ..errors import FramtidError, UnknownRegion
+from ..story.render import people
 from . import i18n
 from .charts import ChartPayload, from_chart, line_chart, map_chart
 from .services import INDICATOR_KIND, KEY_INDICATORS, STORY_YEAR, TARGETS, Services, region_str
@@ -125,7 +126,9 @@ def key_numbers(svc: Services, code: str, lang: str, proj: dict | None = None,
             vals = proj["indicators"][ind]
             then = vals[proj["years"].index(year)]
             item["then"] = then
-            item["then_text"] = i18n.fmt_value(then, INDICATOR_KIND[ind], lang)
+            # A projection has no precision to the person: counts are shown rounded.
+            shown = people(then) if then is not None and INDICATOR_KIND[ind] == "count" else then
+            item["then_text"] = i18n.fmt_value(shown, INDICATOR_KIND[ind], lang)
             if then is not None and today and INDICATOR_KIND[ind] == "count":
                 item["change_text"] = i18n.fmt_signed_pct(then / today - 1, lang)
             elif then is not None and INDICATOR_KIND[ind] == "share":
@@ -150,8 +153,8 @@ def population_chart(svc: Services, code: str, name: str, lang: str,
            "v0": i18n.fmt_int(first, lang), "v1": i18n.fmt_int(last, lang)}
     if proj is not None:
         y2 = STORY_YEAR
-        fmt.update(y2=y2, v2=i18n.fmt_int(proj["indicators"]["population"][
-            proj["years"].index(y2)], lang))
+        fmt.update(y2=y2, v2=i18n.fmt_int(people(proj["indicators"]["population"][
+            proj["years"].index(y2)]), lang))
         alt = i18n.t("chart.population_alt_proj", lang, **fmt)
     else:
         alt = i18n.t("chart.population_alt", lang, **fmt)
