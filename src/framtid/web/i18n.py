@@ -12,11 +12,10 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from babel.numbers import format_decimal
+from .. import i18n as core
 
 LANGS = ("nb", "nn", "en")
 DEFAULT_LANG = "nb"
-LOCALES = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
 NBSP = "\u00a0"
 
 CATALOG_DIR = Path(__file__).parent / "templates" / "_i18n"
@@ -76,26 +75,18 @@ def _finite(x) -> bool:
 
 
 def fmt_int(x, lang: str) -> str:
-    """1 234 567 (nb/nn, no-break spaces) or 1,234,567 (en)."""
-    if not _finite(x):
-        return "–"
-    return format_decimal(round(float(x)), "#,##0", locale=LOCALES[lang])
+    """1 234 567 (nb/nn, no-break spaces) or 1,234,567 (en); «–» for a missing value."""
+    return core.fmt_int(float(x), lang) if _finite(x) else "–"
 
 
 def fmt_dec(x, lang: str, digits: int = 1) -> str:
-    """2,6 (nb/nn) or 2.6 (en)."""
-    if not _finite(x):
-        return "–"
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(float(x), pattern, locale=LOCALES[lang])
+    """2,6 (nb/nn) or 2.6 (en); «–» for a missing value."""
+    return core.fmt_dec(float(x), lang, digits) if _finite(x) else "–"
 
 
 def fmt_pct(share, lang: str, digits: int = 1) -> str:
     """A share (0.218) as «21,8 %» (nb/nn, no-break space) or «21.8%» (en)."""
-    if not _finite(share):
-        return "–"
-    num = fmt_dec(float(share) * 100, lang, digits)
-    return f"{num}%" if lang == "en" else f"{num}{NBSP}%"
+    return core.fmt_pct(float(share), lang, digits) if _finite(share) else "–"
 
 
 def fmt_signed_pct(change, lang: str, digits: int = 1) -> str:
@@ -130,6 +121,4 @@ def fmt_value(x, kind: str, lang: str) -> str:
 
 def d3_locale(lang: str) -> dict:
     """The number format locale handed to Vega-Embed (d3-format has no Norwegian locale)."""
-    if lang == "en":
-        return {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""]}
-    return {"decimal": ",", "thousands": NBSP, "grouping": [3], "currency": ["", "\u00a0kr"]}
+    return core.D3_LOCALES[lang]
