@@ -56,6 +56,8 @@ def test_every_region_every_language(ctx, teller):
             st = teller.story(reg.code, lang)
             assert 6 <= len(st["beats"]) <= 10
             for beat in st["beats"]:
+                sentences = re.findall(r"[.!?](?:\s|$)", beat["text"])
+                assert 1 <= len(sentences) <= 3, beat["text"]
                 for text in (beat["headline"], beat["text"], beat["action"]["effect_text"]):
                     assert text and not re.search(r"\b(None|nan|inf)\b", text), text
                     bad = unformatted_numbers(text, lang)

@@ -220,7 +220,8 @@ def project(region: str,
                   f"{ind['aldersbaereevne_67'][i]:.2f}" if ind["aldersbaereevne_67"][i] else "–",
                   f"{share * 100:.1f} %" if share else "–")
     out.print(t)
-    out.print("Kilde: Statistisk sentralbyrå; framtid projection")
+    out.print("Kilde: Statistisk sentralbyrå; framtid projection. Care share and employment use "
+              "OLD SSB employment rates by age (2006/2016) scaled to 2024 (framtid params).")
 
 
 @app.command()
