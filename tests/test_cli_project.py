@@ -92,3 +92,20 @@ def test_levers_and_params_listed(db_path):
             "employment_overall"} == names
     r = framtid(db_path, "params", "--json")
     assert any(p["name"] == "care_share_of_employed_base" for p in json.loads(r.stdout))
+
+
+def test_whatittakes_direction_and_policy_levers(db_path):
+    # Oslo grows anyway: nothing is needed, and the answer is not «send people away».
+    r = framtid(db_path, "whatittakes", "0301", "--indicator", "population", "--lever",
+                "young_adults", "--json")
+    w = json.loads(r.stdout)
+    assert w["already_met"] is True and w["value"] == w["lever_default"] == 0
+    # Shorter lives are never an answer.
+    r = framtid(db_path, "whatittakes", "3403", "--indicator", "aldersbaereevne_67", "--lever",
+                "life_expectancy")
+    assert r.returncode == 2 and "assumption, not a choice" in r.stderr
+    # The answer moves the lever in the direction that helps, from its default.
+    r = framtid(db_path, "whatittakes", "3403", "--indicator", "care_share_of_workforce",
+                "--lever", "healthy_ageing", "--json")
+    w = json.loads(r.stdout)
+    assert w["reachable"] and w["value"] > w["lever_default"]

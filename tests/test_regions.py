@@ -51,3 +51,12 @@ def test_unknown_region_suggests(ctx):
 def test_fold():
     assert fold("Ålesund") == fold("aalesund") == fold("Alesund")
     assert fold("Bærum") == fold("baerum")
+
+
+def test_ambiguous_names_are_not_guessed(ctx):
+    from framtid.regions import AmbiguousRegion
+
+    with pytest.raises(AmbiguousRegion, match="1515 Herøy \\(Møre og Romsdal\\), 1818 Herøy"):
+        ctx.regions.resolve("Herøy")
+    assert ctx.regions.resolve("Herøy (Nordland)").code == "1818"
+    assert ctx.regions.resolve("1818").code == "1818"

@@ -168,7 +168,7 @@ def population(region: str, year: Optional[int] = typer.Option(None, help="1 Jan
     if as_json:
         _emit_json(res)
         return
-    out.print(f"[bold]{reg.official_name}[/bold] ({reg.level} {reg.code}), 1 January {year}: "
+    out.print(f"[bold]{_display_name(reg)}[/bold] ({reg.level} {reg.code}), 1 January {year}: "
               f"{res['total']:,} (women {res['by_sex']['female']:,}, men {res['by_sex']['male']:,})")
 
 
@@ -241,15 +241,37 @@ def whatittakes(region: str,
     if as_json:
         _emit_json(res)
         return
-    if res["reachable"]:
-        out.print(f"{reg.official_name}: {lever} = {res['value']:.2f} {res['unit']} keeps "
-                  f"{indicator} at today's {res['today_value']:.3g} in {year} "
-                  f"(without it: {res['default_value']:.3g}).")
+    show = _indicator_formatter(indicator)
+    name = _display_name(reg)
+    if res.get("already_met"):
+        out.print(f"{name}: {indicator} is {show(res['default_value'])} in {year} without any "
+                  f"change (today {show(res['today_value'])}): nothing more is needed.")
+    elif res["reachable"]:
+        out.print(f"{name}: {lever} = {res['value']:,.2f} {res['unit']} (default "
+                  f"{res['lever_default']:g}) keeps {indicator} at today's "
+                  f"{show(res['today_value'])} in {year}; without it: "
+                  f"{show(res['default_value'])}.")
     else:
-        out.print(f"{reg.official_name}: no value of {lever} within {res['range'][0]:g}–"
-                  f"{res['range'][1]:g} {res['unit']} keeps {indicator} at today's "
-                  f"{res['today_value']:.3g} in {year}; the best reachable is {lever} = "
-                  f"{res['best_value']:.2f}, giving {res['best_indicator']:.3g}.")
+        out.print(f"{name}: no value of {lever} within {res['range'][0]:g}–{res['range'][1]:g} "
+                  f"{res['unit']} keeps {indicator} at today's {show(res['today_value'])} in "
+                  f"{year}; the most it can do is {lever} = {res['best_value']:,.2f}, giving "
+                  f"{show(res['best_indicator'])} (without it: {show(res['default_value'])}).")
+
+
+def _indicator_formatter(indicator: str):
+    """How a number of this indicator reads: a share as percent, a ratio with decimals, a count
+    rounded (a projection has no precision to the person)."""
+    if "share" in indicator:
+        return lambda v: f"{v * 100:.1f} %"
+    if indicator.startswith("aldersbaereevne") or indicator == "median_age":
+        return lambda v: f"{v:.2f}"
+    return lambda v: f"{float(f'{v:.3g}'):,.0f}" if abs(v) >= 1000 else f"{v:,.0f}"
+
+
+def _display_name(reg) -> str:
+    """The official name, or the plain one where the plain one is the more precise
+    («Herøy (Nordland)» over «Herøy»)."""
+    return reg.name if "(" in reg.name else reg.official_name
 
 
 @app.command()

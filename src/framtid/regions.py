@@ -92,7 +92,11 @@ class Regions:
         if exact:
             # «Oslo» is both a kommune and a fylke: prefer the kommune, then the larger unit.
             rank = {"kommune": 0, "fylke": 1, "ba": 2, "land": 3}
-            return sorted(set(exact), key=lambda r: (rank[r.level], r.code))[0]
+            ordered = sorted(set(exact), key=lambda r: (rank[r.level], r.code))
+            same = [r for r in ordered if r.level == ordered[0].level]
+            if len(same) > 1:  # «Herøy», «Våler»: two kommuner share the name; never guess
+                raise AmbiguousRegion(text, [f"{r.code} {r.name}" for r in same])
+            return ordered[0]
         raise UnknownRegion(text, [f"{r.code} {r.name}" for r in self.find(text)[:3]])
 
     def find(self, text: str, limit: int = 10) -> list[Region]:
@@ -142,6 +146,13 @@ class Regions:
         idx = [codes.index(c) for c in self.kommuner_in(code)]
         block = cube[int(np.searchsorted(years, year)), idx]
         return np.nansum(block, axis=0)
+
+
+class AmbiguousRegion(FramtidError):
+    def __init__(self, query: str, candidates: list[str]):
+        self.candidates = candidates
+        super().__init__(f"{query!r} matches several regions: {', '.join(candidates)}. "
+                         "Use the code.")
 
 
 class UnknownYear(FramtidError):

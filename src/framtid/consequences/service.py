@@ -101,20 +101,36 @@ def project_with_indicators(ctx, region: str, scenario: str = "main",
     return proj
 
 
+# Life expectancy is an assumption about the future, not something a kommune can choose: it can be
+# simulated, but «what it takes» never answers «shorter lives».
+NOT_POLICY_LEVERS = {"life_expectancy"}
+
+
 def what_it_takes(ctx, region: str, indicator: str, lever: str, year: int = 2040,
                   scenario: str = "main", params: dict[str, float] | None = None) -> dict:
-    """The lever value that keeps `indicator` at today's (base-year) value in `year`."""
+    """The smallest move of `lever` away from its default, in the direction that helps, that
+    keeps `indicator` at today's (base-year) value in `year`.
+
+    «Helps» follows the indicator: more is better for aldersbæreevne, employed, children …; less
+    is better for care users, care workers and the care share. If the indicator already holds
+    without any change, the answer is the default (`already_met`). If no value in the helpful
+    half of the range reaches it, `reachable` is false and `best_value` is the end of that half.
+    """
     from ..model.service import project_region
 
     if indicator not in INDICATORS:
         raise FramtidError(f"Unknown indicator {indicator!r}; choose one of {', '.join(INDICATORS)}")
     meta = {m["name"]: m for m in all_levers()}
+    usable = [n for n in meta if n not in NOT_POLICY_LEVERS]
     if lever not in meta:
-        raise FramtidError(f"Unknown lever {lever!r}; choose one of {', '.join(meta)}")
+        raise FramtidError(f"Unknown lever {lever!r}; choose one of {', '.join(usable)}")
+    if lever in NOT_POLICY_LEVERS:
+        raise FramtidError(f"Lever {lever} is an assumption, not a choice; «what it takes» uses "
+                           f"{', '.join(usable)}")
     kind = meta[lever]["kind"]
     if kind == "consequence" and indicator not in CONSEQUENCE_REACH[lever]:
         movable = sorted(n for n, reach in CONSEQUENCE_REACH.items() if indicator in reach)
-        pop_levers = [m["name"] for m in engine_levers()]
+        pop_levers = [m["name"] for m in engine_levers() if m["name"] not in NOT_POLICY_LEVERS]
         raise FramtidError(
             f"Lever {lever} cannot influence {indicator}; levers that can: "
             f"{', '.join(pop_levers + movable)}"
@@ -125,6 +141,9 @@ def what_it_takes(ctx, region: str, indicator: str, lever: str, year: int = 2040
         raise FramtidError(f"Target year must be after the base year {years[0]} and ≤ 2100")
     t = years.index(year)
     today = float(indicators_of(ctx, base, {}, params)[indicator][0])
+    default = float(base["scenario"]["levers"].get(lever, meta[lever]["default"])
+                    if kind == "population" else meta[lever]["default"])
+    lo, hi = float(meta[lever]["min"]), float(meta[lever]["max"])
 
     if kind == "consequence":
         def evaluate(x: float) -> float:
@@ -134,23 +153,27 @@ def what_it_takes(ctx, region: str, indicator: str, lever: str, year: int = 2040
             proj = project_region(ctx, region, scenario, {lever: x}, year, None)
             return float(indicators_of(ctx, proj, {}, params)[indicator][t])
 
-    sol = solve(evaluate, today, float(meta[lever]["min"]), float(meta[lever]["max"]))
-    default_value = evaluate(float(meta[lever]["default"]))
-    return {
-        "region": base["region"],
-        "indicator": indicator,
-        "lever": lever,
-        "unit": meta[lever]["unit"],
-        "target_year": year,
-        "today_value": today,
-        "default_value": default_value,
-        "value": sol.value,
-        "reachable": sol.reachable,
-        "best_value": sol.best_value,
-        "best_indicator": sol.best_indicator,
-        "lever_default": meta[lever]["default"],
-        "range": [meta[lever]["min"], meta[lever]["max"]],
+    higher_better = indicator in HIGHER_IS_BETTER
+    without = evaluate(default)
+    result = {
+        "region": base["region"], "indicator": indicator, "lever": lever,
+        "unit": meta[lever]["unit"], "target_year": year, "today_value": today,
+        "default_value": without, "lever_default": default, "range": [lo, hi],
+        "higher_is_better": higher_better,
     }
+    if (without >= today) if higher_better else (without <= today):
+        return {**result, "value": default, "reachable": True, "best_value": default,
+                "best_indicator": without, "already_met": True}
+    # Which way helps? Probe a small step up from the default.
+    step = (hi - lo) / 100
+    up = evaluate(min(default + step, hi)) if default < hi else without
+    helps_up = (up > without) == higher_better
+    end = hi if helps_up else lo
+    sol = solve(evaluate, today, *sorted((default, end)), prefer=default)
+    return {**result, "value": sol.value, "reachable": sol.reachable,
+            "best_value": sol.best_value if sol.reachable else end,
+            "best_indicator": sol.best_indicator if sol.reachable else evaluate(end),
+            "already_met": False}
 
 
 def indicator_by_kommune(ctx, indicator: str, year: int = 2040, scenario: str = "main",

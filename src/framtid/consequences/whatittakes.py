@@ -21,9 +21,10 @@ class Solution:
     evaluations: int
 
 
-def solve(evaluate: Callable[[float], float], target: float, lo: float, hi: float) -> Solution:
-    """Find x in [lo, hi] with evaluate(x) == target; evaluate need not be monotone, but the
-    first bracket (from the default side of the scan) is the one returned."""
+def solve(evaluate: Callable[[float], float], target: float, lo: float, hi: float,
+          prefer: float | None = None) -> Solution:
+    """Find x in [lo, hi] with evaluate(x) == target. evaluate need not be monotone; of several
+    brackets the one nearest `prefer` (the lever's default: the smallest change) is returned."""
     xs = np.linspace(lo, hi, GRID_POINTS)
     gs = np.array([evaluate(float(x)) - target for x in xs])
     n = GRID_POINTS
@@ -31,8 +32,9 @@ def solve(evaluate: Callable[[float], float], target: float, lo: float, hi: floa
     sign_change = np.where(np.sign(gs[:-1]) * np.sign(gs[1:]) <= 0)[0]
     if len(sign_change) == 0:
         return Solution(None, False, float(xs[best]), float(gs[best] + target), n)
-    # Prefer the bracket nearest the smallest change from zero effort.
-    i = sign_change[np.argmin(np.abs(xs[sign_change]))]
+    # Prefer the bracket nearest the default: the smallest change that does it.
+    anchor = lo if prefer is None else prefer
+    i = sign_change[np.argmin(np.abs(xs[sign_change] - anchor))]
     a, b, ga, gb = float(xs[i]), float(xs[i + 1]), gs[i], gs[i + 1]
     if ga == 0:
         return Solution(a, True, a, target, n)

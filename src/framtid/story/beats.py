@@ -11,6 +11,8 @@ import numpy as np
 from .facts import Facts, FactsBuilder
 
 MIN_BEATS, MAX_BEATS = 6, 10
+MAX_YOUNG_ADULT_SHARE = 0.02   # a story never suggests more extra in-movers a year than 2 % of today
+MAX_TFR_RISE = 0.4             # nor a fertility more than 0.4 children per woman above the main path
 ANCHORS = ("population", "dependency", "care")
 # Relative change (e.g. −0.33 for a third fewer) weighs twice as much when it differs from Norway's.
 CHANGE_BEATS = {
@@ -59,17 +61,35 @@ def shown(indicator: str, x: float) -> float:
     return people(x)
 
 
+def is_visible(eff: dict) -> bool:
+    return shown(eff["indicator"], eff["with"]) != shown(eff["indicator"], eff["without"])
+
+
 def visible_effect(builder: FactsBuilder, code: str, lever: str, value: float, indicator: str,
-                   lever_max: float) -> dict:
-    """The lever's effect, doubling the lever value (within its range) until the story's rounding
-    shows a difference: «1 200 instead of 1 200» tells nothing."""
+                   default: float, ceiling: float) -> dict:
+    """The lever's effect, doubling the lever's *change from its default* (up to a plausible
+    `ceiling`) until the story's rounding shows a difference: «1 200 instead of 1 200» tells
+    nothing. The result says whether it became visible."""
     eff = builder.effect(code, lever, value, indicator)
-    for _ in range(5):
-        if shown(indicator, eff["with"]) != shown(indicator, eff["without"]) or value >= lever_max:
+    for _ in range(4):
+        if is_visible(eff) or value >= ceiling:
             break
-        value = min(value * 2, lever_max)
+        value = min(default + 2 * (value - default), ceiling)
         eff = builder.effect(code, lever, value, indicator)
     return eff
+
+
+def plausible_ceiling(lever: str, default: float, population: float, lever_max: float) -> float:
+    """How far a story suggestion may go: what a kommune could realistically do (the slider in
+    the simulator still offers the whole range)."""
+    ceilings = {
+        "young_adults": population * MAX_YOUNG_ADULT_SHARE,
+        "fertility": default + MAX_TFR_RISE,
+        "healthy_ageing": 3.0,
+        "care_productivity": 25.0,
+        "employment_seniors": 10.0,
+    }
+    return min(ceilings.get(lever, lever_max), lever_max)
 
 
 def _range(facts: Facts, key: str, year: int) -> tuple[float, float] | None:
@@ -97,16 +117,16 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float],
         "ba_name": ba.name if ba else None,
         "similar_change": float(np.median(similar)) if similar else None,
         "similar_names": [s.name for s in facts.similar],
-    }, visible_effect(builder, code, "young_adults", step, "population",
-                      lever_max["young_adults"])))
+    }, visible_effect(builder, code, "young_adults", step, "population", 0.0,
+                      plausible_ceiling("young_adults", 0.0, pop_now, lever_max["young_adults"]))))
 
     beats.append(Beat("dependency", 99.0, "dependency", {
         "now": r.at("aldersbaereevne_67", r.years[0]), "then": r.at("aldersbaereevne_67", y),
         "norway_then": no.at("aldersbaereevne_67", y),
         "ba_then": ba.at("aldersbaereevne_67", y) if ba else None,
         "ba_name": ba.name if ba else None,
-    }, visible_effect(builder, code, "young_adults", step, "aldersbaereevne_67",
-                      lever_max["young_adults"])))
+    }, visible_effect(builder, code, "young_adults", step, "aldersbaereevne_67", 0.0,
+                      plausible_ceiling("young_adults", 0.0, pop_now, lever_max["young_adults"]))))
 
     beats.append(Beat("care", 98.0, "care", {
         "now": r.at("care_share_of_workforce", r.years[0]),
@@ -139,10 +159,18 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float],
             "ba_change": ba.change(key, y) if ba else None, "ba_name": ba.name if ba else None,
         }, (beat_id, lever, value, shown_on)))
     candidates.sort(key=lambda b: -b.salience)
-    for b in candidates[: MAX_BEATS - len(beats)]:
+    # Told if they matter (salience ≥ 0) and their «what we can do» shows a difference; the rest
+    # only if the story would otherwise be shorter than MIN_BEATS.
+    told, spare = [], []
+    for b in candidates:
         _, lever, value, shown_on = b.action
-        b.action = visible_effect(builder, code, lever, min(value, lever_max[lever]), shown_on,
-                                  lever_max[lever])
-        beats.append(b)
+        default = lever_default.get(lever, 0.0)
+        ceiling = plausible_ceiling(lever, default, pop_now, lever_max[lever])
+        b.action = visible_effect(builder, code, lever, min(value, ceiling), shown_on, default,
+                                  ceiling)
+        (told if b.salience >= 0 and is_visible(b.action) else spare).append(b)
+    extra = told[: MAX_BEATS - len(beats)]
+    extra += spare[: max(0, MIN_BEATS - len(beats) - len(extra))]
+    beats.extend(extra)
     assert MIN_BEATS <= len(beats) <= MAX_BEATS
     return beats

@@ -107,6 +107,8 @@ class FactsBuilder:
         reg = self.ctx.regions.get(code)
         region = self.numbers(code, paths=True)
         norway = self.numbers("NO")
-        ba = self.numbers(reg.ba) if reg.level == "kommune" and reg.ba else None
+        # A kommune that is its own BA-region is not compared with itself.
+        ba = (self.numbers(reg.ba) if reg.level == "kommune" and reg.ba
+              and len(self.ctx.regions.kommuner_in(reg.ba)) > 1 else None)
         similar = [self.numbers(c) for c in self.similar_kommuner(code)]
         return Facts(region, norway, ba, similar, self.projection(code, paths=True))

@@ -269,13 +269,7 @@ class Services:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        from ..consequences.service import HIGHER_IS_BETTER
-
         res = clean(what_it_takes(self.ctx, code, indicator, lever, year, scenario))
-        today, without = res.get("today_value"), res.get("default_value")
-        res["higher_is_better"] = indicator in HIGHER_IS_BETTER
-        res["already_met"] = bool(today is not None and without is not None and (
-            without >= today if res["higher_is_better"] else without <= today))
         return self._cache.put(key, res)
 
     def lever_reach(self) -> dict[str, set[str] | None]:
