@@ -192,3 +192,18 @@ def indicator_by_kommune(ctx, indicator: str, year: int = 2040, scenario: str = 
     ind = compute(proj.pop, np.asarray(proj.years), calibration(ctx, params))
     row = ind[indicator][list(proj.years).index(year)]
     return dict(zip(proj.codes, _clean(row)))
+
+
+def registered_indicator_by_kommune(ctx, indicator: str, year: int,
+                                    params: dict[str, float] | None = None
+                                    ) -> dict[str, float | None]:
+    """One indicator for every kommune on 1 January of a registered year (from the store)."""
+    if indicator not in INDICATORS:
+        raise FramtidError(f"Unknown indicator {indicator!r}; choose one of {', '.join(INDICATORS)}")
+    years, codes, cube = ctx.store.population_cube()
+    if year not in years:
+        raise FramtidError(f"No registered population for {year}: {years[0]}–{years[-1]}")
+    i = int(np.searchsorted(years, year))
+    p = np.nan_to_num(cube[i:i + 1])  # [1, K, 2, 106]
+    ind = compute(p, np.asarray([year]), calibration(ctx, params))
+    return dict(zip(codes, _clean(ind[indicator][0])))

@@ -381,9 +381,8 @@ def _add_map(router: APIRouter, svc: Services) -> None:
                   year: Annotated[int | None, Query(ge=2005, le=2050)] = None,
                   lang: Lang = "nb"):
         """The kommune map coloured by an indicator: Vega-Lite spec, text alternative, table."""
-        last = svc.ctx.last_year
-        years = [last] + ([2030, STORY_YEAR, 2050] if svc.has_projection else [])
-        yr = year if year in years else years[0]
+        # Any year: registered years come from the store, later ones from the projection.
+        yr = year if year is not None else svc.ctx.last_year
         topo = f"/assets/kommuner-{request.app.state.assets.map_version}.topo.json"
         return clean(V.map_view(svc, indicator, yr, lang, topo).as_dict())
 

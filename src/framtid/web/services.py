@@ -351,12 +351,28 @@ class Services:
         with self._lock:
             if key in self._map_values:
                 return self._map_values[key]
-        out: dict[str, float | None] = {}
-        for reg in self.ctx.regions.all("kommune"):
-            out[reg.code] = self.value_at(reg.code, indicator, year)
+        out = self._kommune_values(indicator, year)
         with self._lock:
             self._map_values[key] = out
         return out
+
+    def _kommune_values(self, indicator: str, year: int) -> dict[str, float | None]:
+        """All kommuner in one vectorised run (registered years from the store, later years
+        from the main projection), instead of one projection per kommune."""
+        from ..consequences.service import indicator_by_kommune, registered_indicator_by_kommune
+
+        last = self.ctx.last_year
+
+        def values(ind: str, y: int) -> dict[str, float | None]:
+            return (registered_indicator_by_kommune(self.ctx, ind, y) if y <= last
+                    else indicator_by_kommune(self.ctx, ind, y))
+
+        if indicator != "population_change":
+            return values(indicator, year)
+        start = max(year - 10, HISTORY_FROM) if year <= last else last
+        a, b = values("population", start), values("population", year)
+        return {c: clean(b[c] / a[c] - 1) if a.get(c) and b.get(c) is not None else None
+                for c in b}
 
     def value_at(self, code: str, indicator: str, year: int) -> float | None:
         last = self.ctx.last_year
