@@ -22,7 +22,8 @@ app.add_typer(data_app, name="data")
 regions_app = typer.Typer(invoke_without_command=True, help="List and find regions.")
 app.add_typer(regions_app, name="regions")
 
-out = Console(soft_wrap=True)
+# Piped output (files, other programs) gets room for whole tables instead of 80 columns.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
 
