@@ -7,25 +7,10 @@ Targets (docs/validation.md): all kommuner to 2050 ≤ 20 ms; 1,000 paths for on
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("FRAMTID_SHARED_DATA", REPO.parent / "shared" / "data"))
-
-
-@pytest.fixture(scope="module")
-def ctx(tmp_path_factory):
-    from framtid.context import Context
-    from framtid.pipeline import import_snapshot
-
-    path = tmp_path_factory.mktemp("bench") / "framtid.duckdb"
-    import_snapshot(SHARED_DATA, path)
-    return Context(path)
 
 
 @pytest.fixture(scope="module")

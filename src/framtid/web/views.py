@@ -269,8 +269,10 @@ WIT_DEFAULT_LEVER = {"aldersbaereevne_67": "young_adults",
 
 def targets(svc: Services, lang: str) -> list[dict]:
     """The «Dette må til» targets and the levers that can move each one."""
+    from ..consequences.service import NOT_POLICY_LEVERS
+
     reach = svc.lever_reach()
-    metas = svc.levers()
+    metas = [m for m in svc.levers() if m["name"] not in NOT_POLICY_LEVERS]
     out = []
     for ind in TARGETS:
         levers = [lever_view(m, lang) for m in metas
