@@ -115,3 +115,22 @@ def test_old_kommune_structure_refused(store_copy, fake, monkeypatch):
 def test_update_needs_a_store_first(tmp_path, fake):
     with pytest.raises(FramtidError, match="Import a snapshot first"):
         _update(tmp_path / "empty.duckdb", fake)
+
+
+def test_open_context_sees_a_swapped_store(store_copy, tmp_path, shared_data):
+    """A running server's Context must not mix the old population with the new one."""
+    import os
+
+    from framtid.context import Context
+    from framtid.pipeline import import_snapshot
+
+    ctx = Context(store_copy)
+    before = ctx.regions.population("3403", 2026).sum()
+    ctx.store.population_cube()
+    # Swap in a store whose newest year is different (2025 dropped from a filtered copy is heavy;
+    # instead re-import and touch: the version must change and caches must be rebuilt).
+    import_snapshot(shared_data, store_copy)
+    os.utime(store_copy, ns=(1, 1))
+    assert ctx.store.version() == 1
+    assert ctx.store._cube is None  # cleared on the version change
+    assert ctx.regions.population("3403", 2026).sum() == before

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 from .regions import Regions
@@ -16,11 +15,15 @@ class Context:
             pass
         self.store = Store(self.db_path)
 
-    @cached_property
+    @property
     def regions(self) -> Regions:
-        return Regions(self.store)
+        version = self.store.version()
+        if getattr(self, "_regions_version", None) != version:
+            self._regions = Regions(self.store)
+            self._regions_version = version
+        return self._regions
 
-    @cached_property
+    @property
     def last_year(self) -> int:
         years, _, _ = self.store.population_cube()
         return int(years[-1])

@@ -112,9 +112,26 @@ class Store:
 
     def __init__(self, db_path: Path):
         self.path = Path(db_path)
+        self._stamp: int | None = None
+        self._reset()
+
+    def _reset(self) -> None:
         self._cube: tuple[np.ndarray, list[str], np.ndarray] | None = None
         self._nation: tuple[np.ndarray, np.ndarray] | None = None
         self._regions: pd.DataFrame | None = None
+        self.__dict__.pop("_meta", None)
+
+    def version(self) -> int:
+        """Changes whenever the store file is swapped (import, update): caches follow it, so a
+        running server never mixes an old population with a new one."""
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = 0
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self._reset()
+        return stamp
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         with connect(self.path) as con:
@@ -127,11 +144,13 @@ class Store:
             ).fetchone()[0])
 
     def meta(self) -> dict[str, str]:
+        self.version()
         if not hasattr(self, "_meta"):
             self._meta = dict(self.query("SELECT key, value FROM meta").values.tolist())
         return self._meta
 
     def regions(self) -> pd.DataFrame:
+        self.version()
         if self._regions is None:
             self._regions = self.query("SELECT * FROM regions")
         return self._regions
@@ -141,6 +160,7 @@ class Store:
 
     def population_cube(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """(years, kommune codes, P[year, kommune, sex, age]) as float64; NaN where missing."""
+        self.version()
         if self._cube is None:
             df = self.query(
                 "SELECT year, region_code, sex, age, population FROM population "
@@ -158,6 +178,7 @@ class Store:
 
     def nation_series(self) -> tuple[np.ndarray, np.ndarray]:
         """(years, P[year, sex, age]) for Norway: SSB's national series, not a sum."""
+        self.version()
         if self._nation is None:
             df = self.query(
                 "SELECT year, sex, age, population FROM population WHERE region_code = 'NO'"

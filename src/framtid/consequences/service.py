@@ -56,11 +56,11 @@ def split_levers(values: dict[str, float] | None) -> tuple[dict[str, float], dic
 
 def calibration(ctx, params: dict[str, float] | None = None) -> Calibration:
     key = tuple(sorted((params or {}).items()))
-    return _calibration(ctx, key)
+    return _calibration(ctx, ctx.store.version(), key)
 
 
 @lru_cache(maxsize=16)
-def _calibration(ctx, key: tuple) -> Calibration:
+def _calibration(ctx, version: int, key: tuple) -> Calibration:
     p = resolve(dict(key))
     year = int(p["care_calibration_year"].value)
     return Calibration.from_tables(ctx.store.table("care_use"), ctx.store.table("employment_rates"),

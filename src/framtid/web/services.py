@@ -95,13 +95,21 @@ class LeverError:
 
 
 class LRU:
-    def __init__(self, size: int):
+    """A small thread-safe LRU that empties itself when the store file is swapped."""
+
+    def __init__(self, size: int, version=lambda: 0):
         self.size = size
         self.data: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
+        self._version = version
+        self._seen = None
 
     def get(self, key):
+        v = self._version()
         with self.lock:
+            if v != self._seen:  # new data: nothing cached is valid any more
+                self.data.clear()
+                self._seen = v
             if key in self.data:
                 self.data.move_to_end(key)
                 return self.data[key]
@@ -119,7 +127,7 @@ class LRU:
 class Services:
     def __init__(self, ctx):
         self.ctx = ctx
-        self._cache = LRU(256)
+        self._cache = LRU(256, ctx.store.version)
         self._lock = threading.Lock()
         self._map_values: dict[str, dict] = {}
 
@@ -290,10 +298,12 @@ class Services:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
+        version = self.ctx.store.version()
         with self._lock:
-            if getattr(self, "_teller", None) is None:
+            if getattr(self, "_teller_version", None) != version:  # new data, new facts
                 teller = _optional("framtid.story.render", "StoryTeller")
                 self._teller = teller(self.ctx)
+                self._teller_version = version
             teller = self._teller
         return self._cache.put(key, clean(teller.story(code, lang)))
 
@@ -347,7 +357,7 @@ class Services:
     def map_values(self, indicator: str, year: int | None = None) -> dict[str, float | None]:
         """Indicator value per kommune: today's (store) or in `year` (main scenario)."""
         year = year or self.ctx.last_year
-        key = f"{indicator}:{year}"
+        key = f"{indicator}:{year}:{self.ctx.store.version()}"
         with self._lock:
             if key in self._map_values:
                 return self._map_values[key]
