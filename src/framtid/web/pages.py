@@ -166,8 +166,8 @@ def region_page(request: Request, lang: str, code: str):
                                                  "table": beat.get("table"), "title": ""},
                                                 lang, kind)
                     beat["figure"].table["caption"] = beat["headline"]
-        except FramtidError as exc:
-            story_error = str(exc)
+        except FramtidError as exc:  # model messages are English: other languages get ours
+            story_error = str(exc) if lang == "en" else i18n.t("error.500_text", lang)
         except Exception:  # a story that fails must not take the page down
             log.exception("story failed for %s", reg.code)
             story = None
@@ -211,13 +211,13 @@ def simulate_page(request: Request, lang: str, code: str):
             if value is not None and not res.get("already_met"):
                 levers[lever] = float(value)
         except FramtidError as exc:
-            wit_error = str(exc)
+            wit_error = str(exc) if lang == "en" else i18n.t("error.422_text", lang)
     status = 422 if errors else 200
     sim_error = None
     try:
         sim = V.simulation(svc, reg.code, levers, lang)
     except FramtidError as exc:
-        sim_error = str(exc)
+        sim_error = str(exc) if lang == "en" else i18n.t("error.422_text", lang)
         sim = V.simulation(svc, reg.code, {}, lang)
         status = 422
     meta = svc.levers()
