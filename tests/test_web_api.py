@@ -186,8 +186,7 @@ def test_method_page_lists_sources_with_dates(client, ctx):
 
 
 def test_method_page_shows_backtest_accuracy(client, app, has_projection):
-    if not has_projection:
-        pytest.skip("the projection engine (framtid.model.service) is not there yet")
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
     assert app.state.services.backtest(app.state.assets.cache_dir, wait=300) is not None
     html = client.get("/en/method").text
     assert "Straight line" in html and "Unchanged population" in html
@@ -236,8 +235,7 @@ def test_lever_out_of_range_is_422_naming_field_and_range(client, app):
 
 
 def test_lever_out_of_range_page_shows_message(client, app, has_projection):
-    if not has_projection:
-        pytest.skip("the projection engine (framtid.model.service) is not there yet")
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
     m = app.state.services.levers()[0]
     r = client.get("/nb/region/5501/simulate", params={m["name"]: m["max"] + 100})
     assert r.status_code == 422
@@ -274,8 +272,7 @@ def test_rewind_makes_exterior_rings_clockwise():
 
 # --- projection-driven (wait for the engine) --------------------------------------------------
 def test_projection_contract(client, has_projection, ctx):
-    if not has_projection:
-        pytest.skip("the projection engine (framtid.model.service) is not there yet")
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
     from framtid.consequences.service import project_with_indicators
     from framtid.web.services import clean
 
@@ -288,8 +285,7 @@ def test_projection_contract(client, has_projection, ctx):
 
 
 def test_projection_levers_change_the_result(client, has_projection, app):
-    if not has_projection:
-        pytest.skip("the projection engine (framtid.model.service) is not there yet")
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
     base = client.get("/api/regions/5501/projection").json()
     r = client.get("/api/regions/5501/projection", params={"healthy_ageing": 3})
     assert r.status_code == 200
@@ -300,8 +296,7 @@ def test_projection_levers_change_the_result(client, has_projection, app):
 
 
 def test_simulation_api_formats_for_language(client, has_projection):
-    if not has_projection:
-        pytest.skip("the projection engine (framtid.model.service) is not there yet")
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
     r = client.get("/api/regions/5501/simulation", params={"lang": "nb", "healthy_ageing": 2})
     assert r.status_code == 200
     sim = r.json()
@@ -312,9 +307,7 @@ def test_simulation_api_formats_for_language(client, has_projection):
 
 
 def test_what_it_takes_api(client, app):
-    if not app.state.services.has_what_it_takes:
-        pytest.skip("«what it takes» is not available (consequences.service cannot read the "
-                    "engine's levers yet)")
+    assert app.state.services.has_what_it_takes, "«what it takes» did not load"
     r = client.get("/api/regions/5501/what-it-takes",
                    params={"indicator": "care_share_of_workforce", "lever": "care_productivity",
                            "lang": "en"})
@@ -329,16 +322,14 @@ def test_what_it_takes_api(client, app):
 
 
 def test_shared_scenario_url_reloads(client, has_projection):
-    if not has_projection:
-        pytest.skip("the projection engine (framtid.model.service) is not there yet")
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
     r = client.get("/en/region/5501/simulate", params={"healthy_ageing": "2"})
     assert r.status_code == 200
     assert re.search(r'id="lv-healthy_ageing"[^>]*value="2.0"', r.text)
 
 
 def test_region_chart_api(client, has_projection):
-    if not has_projection:
-        pytest.skip("the projection engine (framtid.model.service) is not there yet")
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
     r = client.get("/api/regions/5501/charts/pyramid", params={"lang": "nn"})
     assert r.status_code == 200
     ch = r.json()
