@@ -35,7 +35,7 @@ def solve(evaluate: Callable[[float], float], target: float, lo: float, hi: floa
     # Prefer the bracket nearest the default: the smallest change that does it.
     anchor = lo if prefer is None else prefer
     i = sign_change[np.argmin(np.abs(xs[sign_change] - anchor))]
-    a, b, ga, gb = float(xs[i]), float(xs[i + 1]), gs[i], gs[i + 1]
+    a, b, ga = float(xs[i]), float(xs[i + 1]), gs[i]
     if ga == 0:
         return Solution(a, True, a, target, n)
     for _ in range(MAX_BISECTIONS):
@@ -48,6 +48,6 @@ def solve(evaluate: Callable[[float], float], target: float, lo: float, hi: floa
         if np.sign(gm) == np.sign(ga):
             a, ga = m, gm
         else:
-            b, gb = m, gm
+            b = m
     x = (a + b) / 2
     return Solution(x, True, x, target, n)

@@ -10,12 +10,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from ..errors import FramtidError
-from ..i18n import fmt_dec, fmt_int, t
-from .beats import Beat, choose
+from ..i18n import LANGS, check_lang, fmt_dec, fmt_int, t  # noqa: F401  (LANGS re-exported)
+from .beats import choose
 from .facts import FactsBuilder
 
-LANGS = ("nb", "nn", "en")
 FORMATS = ("md", "html", "json")
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -91,8 +89,7 @@ class StoryTeller:
         return self._beats[code]
 
     def story(self, code: str, lang: str) -> dict:
-        if lang not in LANGS:
-            raise FramtidError(f"Unknown language {lang!r}; choose one of {', '.join(LANGS)}")
+        check_lang(lang)
         reg = self.ctx.regions.get(code)
         facts, beats = self.beats(code)
         y, b = self.builder.year, facts.region.years[0]
