@@ -194,6 +194,22 @@ class Store:
     def table(self, name: str) -> pd.DataFrame:
         return self.query(f'SELECT * FROM "{name}"')
 
+    def optional_table(self, name: str) -> pd.DataFrame | None:
+        """The table, or None where an older store or a smaller snapshot has none."""
+        return self.table(name) if self.has_table(name) else None
+
+    def official_projection(self, region_codes: list[str] | None = None) -> pd.DataFrame:
+        """SSB's projections held in the store (empty where none)."""
+        cols = ["source", "ssb_table", "round", "alternative", "region_code", "year",
+                "age_group", "persons"]
+        if not self.has_table("official_projection"):
+            return pd.DataFrame(columns=cols)
+        if region_codes is None:
+            return self.query("SELECT * FROM official_projection")
+        marks = ", ".join("?" for _ in region_codes)
+        return self.query(f"SELECT * FROM official_projection WHERE region_code IN ({marks})",
+                          list(region_codes))
+
     def map_content(self, name: str) -> dict:
         df = self.query("SELECT content FROM maps WHERE name = ?", [name])
         if df.empty:

@@ -188,7 +188,8 @@ def indicator_by_kommune(ctx, indicator: str, year: int = 2040, scenario: str = 
     if not fm.base_year <= year <= 2100:
         raise FramtidError(f"Year must be between {fm.base_year} and 2100")
     proj = fm.project(max(year, fm.base_year + 1),
-                      fm.assumptions(**resolve_levers(scenario).model_dump()))
+                      fm.assumptions(scenario=scenario,
+                                     **resolve_levers(scenario).model_dump()))
     ind = compute(proj.pop, np.asarray(proj.years), calibration(ctx, params))
     row = ind[indicator][list(proj.years).index(year)]
     return dict(zip(proj.codes, _clean(row)))

@@ -8,7 +8,7 @@ standing on 1 January would know). Nothing downstream may look at the store agai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,6 +43,12 @@ class ModelInputs:
     deaths: np.ndarray            # [Tm, 2, 106] deaths (same ages)
     fert_years: np.ndarray        # [Tf] HFD years < base
     asfr: np.ndarray              # [Tf, 44] births per woman-year at ages 12..55
+    # SSB's national projection paths by age group, rounds <= base: {(round, alternative):
+    # NationalPath}. Empty where the store holds none (the model then uses its own estimate).
+    official_nat: dict = field(default_factory=dict)
+    # Gross out-migration moves per cohort person by age (both sexes), from the gross-moves
+    # table; None where the store has none. Structural (an age schedule), so not cut at base.
+    gross_out_rate: np.ndarray | None = None
 
     @property
     def n_kommuner(self) -> int:
@@ -81,6 +87,8 @@ class ModelInputs:
 
         mort_years, mx, deaths = _mortality(store, base)
         fert_years, asfr = _fertility(store, base)
+        official = _official_national(store, base)
+        gross = _gross_out_rate(store, years, codes, cube)
         return cls(
             base_year=base, codes=list(codes), names=[kommuner[c].name for c in codes],
             ba_index=ba_index, ba_codes=ba_codes, fylke_index=fylke_index,
@@ -88,6 +96,7 @@ class ModelInputs:
             pop_years=years[keep].astype(int), pop=cube[keep].copy(),
             nat_years=nat_years[nkeep].astype(int), nat_pop=nat[nkeep].copy(),
             mort_years=mort_years, mx=mx, deaths=deaths, fert_years=fert_years, asfr=asfr,
+            official_nat=official, gross_out_rate=gross,
         )
 
 
@@ -131,3 +140,78 @@ def _fertility(store: Store, base: int) -> tuple[np.ndarray, np.ndarray]:
          df["age"].to_numpy() - FERT_AGES[0]] = df["asfr"].to_numpy()
     return years, asfr
 
+
+
+@dataclass(frozen=True)
+class NationalPath:
+    """One SSB round and alternative for Norway: persons by age group and year."""
+
+    round: int
+    alternative: str
+    ssb_table: str
+    years: np.ndarray                    # [Y] 1 January
+    groups: tuple[tuple[int, int], ...]  # inclusive age bounds, 105 = open
+    persons: np.ndarray                  # [Y, G]
+
+
+def parse_age_group(label: str) -> tuple[int, int] | None:
+    """SSB's labels: «0», «1-5», «90+» → inclusive bounds; «total» → None."""
+    label = str(label).strip()
+    if label.endswith("+"):
+        return int(label[:-1]), OPEN_AGE
+    if "-" in label:
+        lo, hi = label.split("-")
+        return int(lo), int(hi)
+    if label.isdigit():
+        return int(label), int(label)
+    return None
+
+
+def _official_national(store: Store, base: int) -> dict:
+    """Norway's rows of SSB's projection rounds published for a jump-off <= base."""
+    df = store.official_projection(["NO"])
+    df = df[(df["round"] <= base) & (df["age_group"] != "total")]
+    out = {}
+    for (rnd, alt), g in df.groupby(["round", "alternative"]):
+        labels = sorted(g["age_group"].unique(), key=lambda s: parse_age_group(s) or (999, 0))
+        groups = tuple(parse_age_group(lab) for lab in labels)
+        if None in groups:
+            continue
+        years = np.sort(g["year"].unique()).astype(int)
+        piv = g.pivot_table(index="year", columns="age_group", values="persons", aggfunc="sum")
+        piv = piv.reindex(index=years, columns=labels)
+        if piv.isna().any().any():
+            continue        # an incomplete path is no frame
+        out[(int(rnd), str(alt))] = NationalPath(
+            round=int(rnd), alternative=str(alt), ssb_table=str(g["ssb_table"].iloc[0]),
+            years=years, groups=groups, persons=piv.to_numpy(dtype=float))
+    return out
+
+
+def _gross_out_rate(store: Store, years: np.ndarray, codes: list[str], cube: np.ndarray
+                    ) -> np.ndarray | None:
+    """[106] out-moves per cohort person by age at the end of the year, pooled over the kommuner
+    and years of the gross-moves table (moves abroad included, see migration.py)."""
+    df = store.optional_table("gross_migration")
+    if df is None or df.empty:
+        return None
+    pos = {c: i for i, c in enumerate(codes)}
+    df = df[df["region_code"].isin(pos) & df["year"].isin(years)]
+    if df.empty:
+        return None
+    moves = np.zeros(N_AGES)
+    expo = np.zeros(N_AGES)
+    for (year, code), g in df.groupby(["year", "region_code"]):
+        p = cube[int(np.searchsorted(years, year)), pos[code]].sum(axis=0)   # [106] 1 January
+        if np.isnan(p).any():
+            continue
+        ages = np.minimum(g["age"].to_numpy(), OPEN_AGE)
+        np.add.at(moves, ages, g["out_moves"].to_numpy(dtype=float))
+        x = np.zeros(N_AGES)
+        x[1:OPEN_AGE] = p[:OPEN_AGE - 1]
+        x[OPEN_AGE] = p[OPEN_AGE - 1] + p[OPEN_AGE]
+        x[0] = p[0]          # babies born in the year and moving: ≈ 0-year-olds' size
+        present = np.zeros(N_AGES, dtype=bool)
+        present[ages] = True
+        expo += np.where(present, x, 0.0)
+    return np.where(expo > 0, moves / np.maximum(expo, 1e-9), np.nan)

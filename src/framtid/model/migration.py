@@ -42,6 +42,11 @@ SHRINK_BAND = 5             # ages per band in which shrinkage variances are est
 MIN_BAND_EXPOSURE = 20.0    # persons: bands smaller than this say nothing about variance
 C_FLOOR = 0.01              # min sampling-variance scale c (≈ a 1 % gross move rate per year)
 MAX_ABS_RATE = 0.5          # guard: |net migration rate| per cohort person and year
+# Share of gross out-moves (the Telemark gross-moves table counts moves abroad too) that are
+# moves to another kommune: Bamble 2023–2024 in SSB's tables, internal out 545 of 590 and 599
+# of 622 (shared/data/extra/migration/README.md) → 0.92–0.96; we take the lower end.
+INTERNAL_SHARE_OF_OUT = 0.92
+OUT_RATE_SMOOTH_SD = 1.0    # Gaussian kernel sd (years of age) for the out-migration schedule
 
 
 def cohort_exposure(pop: np.ndarray) -> np.ndarray:
@@ -147,6 +152,12 @@ class MigrationModel:
     internal_recent: np.ndarray  # [K, 2, 106] rates per cohort person, smoothed, shrunk
     internal_long: np.ndarray    # [K, 2, 106]
     history: History
+    # Bounded internal migration (None: the store has no gross moves → net rates as before).
+    out_rate: np.ndarray | None = None    # [K, 2, 106] out-migrants per cohort person
+    in_const: np.ndarray | None = None    # [K, 2, 106] in-share numerator, long-run part
+    in_slope: np.ndarray | None = None    # [K, 2, 106] in-share numerator, converging part
+    in_den: tuple | None = None           # ([2, 106], [2, 106]) Σ_k of the two numerators
+    pool_rate: np.ndarray | None = None   # [2, 106] national mean out-rate at the base
 
     @classmethod
     def fit(cls, inp: ModelInputs, mort: MortalityModel) -> "MigrationModel":
@@ -164,10 +175,18 @@ class MigrationModel:
         internal = h.n - h.international()
         internal_recent = _pooled_shrunk(internal, h.x, inp, sm, MIG_RECENT_YEARS)
         internal_long = _pooled_shrunk(internal, h.x, inp, sm, MIG_LONG_YEARS)
+        bounded = {}
+        if inp.gross_out_rate is not None:
+            bounded = _bounded_internal(inp.gross_out_rate, internal_recent, internal_long, bx)
         # The national level has no sampling noise: the AR(1) forecast starts from the last year.
         return cls(intl_profile=profile, intl_last=float(counts[-1]),
                    intl_long=float(counts[-MIG_LONG_YEARS:].mean()), intl_key=key,
-                   internal_recent=internal_recent, internal_long=internal_long, history=h)
+                   internal_recent=internal_recent, internal_long=internal_long, history=h,
+                   **bounded)
+
+    @property
+    def bounded(self) -> bool:
+        return self.out_rate is not None
 
     def intl_level(self, horizon: np.ndarray) -> np.ndarray:
         """[Y] national net international migrants per year, h = 0, 1, ... after the base."""
@@ -182,11 +201,32 @@ class MigrationModel:
         rec, lr = self.internal_recent[k_idx], self.internal_long[k_idx]
         return TimeLinear(lr, rec - lr, phi)
 
-    def intl_counts(self, horizon: np.ndarray, k_idx: np.ndarray | slice = slice(None)
+    def intl_counts(self, national_intl: np.ndarray, k_idx: np.ndarray | slice = slice(None)
                     ) -> TimeLinear:
-        """[Y, K, 2, 106] international net migrants per kommune, age and sex."""
-        share = self.intl_profile[None] * self.intl_key[k_idx]
-        return TimeLinear(np.zeros_like(share), share, self.intl_level(horizon))
+        """[Y, K, 2, 106] international net migrants per kommune, age and sex: Norway's
+        migrants of each age and sex (national_intl [Y, 2, 106]) times the kommune's share."""
+        return TimeLinear(self.intl_key[k_idx], None, np.zeros(len(national_intl)),
+                          national_intl)
+
+    def intl_by_age(self, horizon: np.ndarray) -> np.ndarray:
+        """[Y, 2, 106] own-estimate national net immigration: level path × age-sex profile."""
+        return self.intl_level(horizon)[:, None, None] * self.intl_profile[None]
+
+    def internal_flows(self, horizon: np.ndarray, national_pop: np.ndarray,
+                       k_idx: np.ndarray | slice = slice(None)
+                       ) -> tuple[TimeLinear, TimeLinear]:
+        """(out-rates, in-migrant counts) [Y, K, 2, 106] of the bounded internal model.
+
+        national_pop [Y(+1), 2, 106]: Norway on 1 January of each step; the pool of movers of
+        a step is pool_rate · X_nat(t), shared by the kommuner in proportion to their in-share.
+        """
+        phi = (0.5 ** (1.0 / INTERNAL_HALF_LIFE)) ** np.asarray(horizon, dtype=float)
+        nat_x = cohort_exposure(national_pop[:len(phi)])                    # [Y, 2, 106]
+        den = self.in_den[0][None] + self.in_den[1][None] * phi[:, None, None]
+        factor = self.pool_rate[None] * nat_x / np.where(np.abs(den) > 1e-9, den, np.inf)
+        out = TimeLinear(-self.out_rate[k_idx], None, phi)
+        inflow = TimeLinear(self.in_const[k_idx], self.in_slope[k_idx], phi, factor)
+        return out, inflow
 
 
 def intl_phi() -> float:
@@ -232,3 +272,36 @@ def _annual_variance(n_w: np.ndarray, x_w: np.ndarray, sm: np.ndarray) -> np.nda
     # With similar dispersion at each age, c is the same for one age: Var = c / x_age.
     # Floor: net-count variance is at least a small gross flow (Var(N) ≈ gross moves).
     return np.maximum(np.nan_to_num(c, nan=C_FLOOR), C_FLOOR)
+
+
+def out_rate_schedule(gross_out_rate: np.ndarray) -> np.ndarray:
+    """[2, 106] internal out-migration per cohort person, both sexes alike: the gross-moves
+    schedule smoothed over age, its oldest unknown ages held at the last known value, times
+    INTERNAL_SHARE_OF_OUT."""
+    r = np.asarray(gross_out_rate, dtype=float).copy()
+    known = np.isfinite(r)
+    last = int(np.nonzero(known)[0][-1])
+    r[last + 1:] = r[last]
+    r = np.nan_to_num(r)
+    sm = gaussian_smoother(OUT_RATE_SMOOTH_SD, len(r))
+    r = sm @ r
+    r[0] = 0.0
+    return np.broadcast_to(r * INTERNAL_SHARE_OF_OUT, (2, len(r))).copy()
+
+
+def _bounded_internal(gross_out_rate: np.ndarray, recent: np.ndarray, long: np.ndarray,
+                      base_x: np.ndarray) -> dict:
+    """Out-rates and in-shares reproducing each kommune's net rate at the base.
+
+    o_k = max(o, −r_recent, −r_long) so that in-flows are never negative; in-share numerator
+    (r_k(h) + o_k) · X_k(base) with r_k(h) = long + (recent − long) · φ^h.
+    """
+    o = out_rate_schedule(gross_out_rate)[None]
+    o_k = np.maximum(np.maximum(o, -recent), -long)
+    o_k[..., 0] = 0.0
+    in_const = (long + o_k) * base_x
+    in_slope = (recent - long) * base_x
+    nat_x = base_x.sum(axis=0)
+    pool_rate = (o_k * base_x).sum(axis=0) / np.maximum(nat_x, 1e-9)
+    return dict(out_rate=o_k, in_const=in_const, in_slope=in_slope,
+                in_den=(in_const.sum(axis=0), in_slope.sum(axis=0)), pool_rate=pool_rate)

@@ -3,7 +3,9 @@ in one numpy run, one loop iteration per projected year.
 
 One step, 1 January t → 1 January t+1, for every batch row (a kommune, or a kommune in one path):
     X      = cohort exposure (persons who will be aged a' on 1 January t+1; 105 = 104 + 105+)
-    N      = X · rate + extra                             net migrants, by age at t+1
+    N      = X · rate + count + in + extra                net migrants, by age at t+1
+             (rate: internal out-migration, or net rates in the own-estimate model; count:
+              international; in: internal in-migrants as a share of the national pool)
     N      = max(N, −X · 2s/(1+s))                        no cohort can lose more than it has;
                                                           the clip is booked as migration
     P'     = s · X + N · (1+s)/2                          half-year exposure of migrants
@@ -30,17 +32,18 @@ AGE_GROUPS: dict[str, tuple[int, int]] = {   # inclusive age bounds; 105 = 105+
 
 @dataclass
 class TimeLinear:
-    """A [Y, ...] series const + slope · weight[j] that is never materialised (saves memory
-    traffic: the rates of all kommuner for 25 years would be tens of MB per call)."""
+    """A [Y, ...] series (const + slope · weight[j]) · factor[j] that is never materialised
+    (saves memory traffic: the rates of all kommuner for 25 years would be tens of MB per call).
+    factor[j] (optional, [2, 106]) is a national per-year array shared by every row."""
 
     const: np.ndarray            # [...]
     slope: np.ndarray | None     # [...] or None (constant over time)
     weight: np.ndarray           # [Y]
+    factor: np.ndarray | None = None   # [Y, 2, 106] or None
 
     def __getitem__(self, j: int) -> np.ndarray:
-        if self.slope is None:
-            return self.const
-        return self.const + self.slope * self.weight[j]
+        v = self.const if self.slope is None else self.const + self.slope * self.weight[j]
+        return v if self.factor is None else v * self.factor[j]
 
     def __len__(self) -> int:
         return len(self.weight)
@@ -48,7 +51,8 @@ class TimeLinear:
     def map(self, fn: Callable[[np.ndarray], np.ndarray], dtype=None) -> "TimeLinear":
         """Apply fn to the non-time parts (e.g. select kommuner, add a path axis)."""
         w = self.weight if dtype is None else self.weight.astype(dtype)
-        return TimeLinear(fn(self.const), None if self.slope is None else fn(self.slope), w)
+        f = self.factor if (self.factor is None or dtype is None) else self.factor.astype(dtype)
+        return TimeLinear(fn(self.const), None if self.slope is None else fn(self.slope), w, f)
 
 
 @dataclass
@@ -66,6 +70,7 @@ class StepInputs:
     mig_count: TimeLinear | None  # [Y, ..., 2, 106] net migrants in persons (international)
     mig_extra: TimeLinear | None  # [Y, ..., 2, 106] lever additions in persons (never scaled)
     share_male: float
+    mig_in: TimeLinear | None = None  # [Y, ..., 2, 106] internal in-migrants in persons
     births_mult: np.ndarray | None = None   # [Y, ...batch] factor on births
     count_mult: np.ndarray | None = None    # [Y, ...batch] factor on mig_count
     rate_shock: np.ndarray | None = None    # [Y, ...batch] additive net migration rate level
@@ -155,6 +160,8 @@ def run(pop0: np.ndarray, si: StepInputs, keep_flows: bool = True,
             else:
                 np.multiply(si.mig_count[j], si.count_mult[j][..., None, None], out=tmp)
                 n += tmp
+        if si.mig_in is not None:
+            n += si.mig_in[j]
         if si.mig_extra is not None:
             n += si.mig_extra[j]
         np.multiply(x, floor_f[j], out=tmp)

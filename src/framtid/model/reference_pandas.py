@@ -42,6 +42,7 @@ def project_pandas(fm: FittedModel, to_year: int, a: Assumptions | None = None,
         rates = _long(si.mig_rate[j], codes, "rate")
         rates["count"] = si.mig_count[j].ravel()
         rates["extra"] = 0.0 if si.mig_extra is None else si.mig_extra[j].ravel()
+        rates["inflow"] = 0.0 if si.mig_in is None else si.mig_in[j].ravel()
         # Everybody gets a year older; 104 and 105+ end in 105+.
         older = pop.copy()
         older["age"] = (older["age"] + 1).clip(upper=OPEN_AGE)
@@ -50,8 +51,8 @@ def project_pandas(fm: FittedModel, to_year: int, a: Assumptions | None = None,
         step = rates.merge(surv, on=["kommune", "sex", "age"])
         step = step.merge(cohort, on=["kommune", "sex", "age"], how="left")
         step["x"] = step["x"].fillna(0.0)
-        step.loc[step["age"] == 0, ["x", "rate", "count", "extra"]] = 0.0
-        step["net"] = step["x"] * step["rate"] + step["count"] + step["extra"]
+        step.loc[step["age"] == 0, ["x", "rate", "count", "extra", "inflow"]] = 0.0
+        step["net"] = step["x"] * step["rate"] + step["count"] + step["inflow"] + step["extra"]
         step["net"] = np.maximum(step["net"], step["x"] * (-2.0 * step["s"] / (1.0 + step["s"])))
         step["pop"] = step["x"] * step["s"] + step["net"] * (0.5 + 0.5 * step["s"])
         step["pop"] = step["pop"].clip(lower=0.0)

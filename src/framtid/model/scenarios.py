@@ -99,21 +99,29 @@ class Scenario(BaseModel):
     ssb_analogue: str
     description: str
     levers: Levers
+    frame: str | None = None   # SSB's national alternative the nation follows; None: own
 
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
-    Scenario(name="main", ssb_analogue="MMMM",
-             description="TFR 1.60 in 2050, e0 2050 as SSB NF2024 main (women 88.3, men 86.0), "
-                         "net migration as estimated.",
+    Scenario(name="main", ssb_analogue="MMMM", frame="MMMM",
+             description="Norway follows SSB's latest national path, main alternative (MMMM): "
+                         "fertility and net immigration calibrated year by year to it; life "
+                         "expectancy as SSB NF2024 main (women 88.3, men 86.0 in 2050); each "
+                         "kommune's share from its own history.",
              levers=Levers()),
-    Scenario(name="low", ssb_analogue="LLML",
-             description="Low fertility (TFR 1.30 in 2050, NF2022's L), life expectancy 2 years "
-                         "lower in 2050, half the international net migration.",
+    Scenario(name="low", ssb_analogue="LLML", frame="LLML",
+             description="Norway follows SSB's low national growth alternative (LLML): low "
+                         "fertility and immigration; life expectancy 2 years lower in 2050.",
              levers=Levers(fertility=1.30, life_expectancy=E0_MAIN - 2.0, immigration=0.5)),
-    Scenario(name="high", ssb_analogue="HHMH",
-             description="High fertility (TFR 1.90 in 2050, NF2022's H), life expectancy 2 years "
-                         "higher in 2050, one and a half times the international net migration.",
+    Scenario(name="high", ssb_analogue="HHMH", frame="HHMH",
+             description="Norway follows SSB's high national growth alternative (HHMH): high "
+                         "fertility and immigration; life expectancy 2 years higher in 2050.",
              levers=Levers(fertility=1.90, life_expectancy=E0_MAIN + 2.0, immigration=1.5)),
+    Scenario(name="own", ssb_analogue="–", frame=None,
+             description="framtid's own national estimate: TFR rising to 1.60 in 2050, net "
+                         "immigration reverting to its 2000–base mean (half-life 5 years), life "
+                         "expectancy as SSB NF2024 main.",
+             levers=Levers()),
 )}
 
 

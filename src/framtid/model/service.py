@@ -86,7 +86,7 @@ def project_region(ctx: "Context", region_code: str, scenario: str = "main",
     k_idx = fm.inputs.kommune_index(ctx.regions.kommuner_in(region.code))
     base_tot = np.nan_to_num(fm.inputs.base_pop[k_idx]).sum(axis=(1, 2))
     weights = base_tot / base_tot.sum() if base_tot.sum() > 0 else None
-    a = fm.assumptions(**lv.model_dump())
+    a = fm.assumptions(scenario=scenario, **lv.model_dump())
     proj = fm.project(to_year, a, k_idx, weights).aggregate(np.arange(len(k_idx)), region.code)
     pop = proj.pop[:, 0]                                   # [Y+1, 2, 106]
     groups = age_group_totals(pop)

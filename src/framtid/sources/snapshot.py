@@ -34,6 +34,8 @@ FILES = {
     "centrality": ("extra/classifications/ssb_centrality_klass128_2024.csv", False),
     "language": ("extra/classifications/language_decision_and_sami_area_2024.csv", False),
     "kostra": ("extra/classifications/kostra_groups_2024.csv", False),
+    "gross_migration": ("extra/migration/telemark_flytting_etter_alder_panda_2016-2025.csv",
+                        False),
     "map_kommuner": ("extra/geo/robhop2024_Kommuner-S.topojson", True),
     "map_fylker": ("extra/geo/robhop2024_Fylker-S.geojson", True),
 }
@@ -310,6 +312,17 @@ def read_snapshot(folder: Path | str) -> Dataset:
         if key in paths:
             ds.add(key, _read_csv(paths[key], key), Provenance(
                 key, src, None, "public documents / NLOD", _mtime(paths[key]), note=note))
+
+    if "gross_migration" in paths:
+        from .gross_migration import read_gross_migration
+
+        in_telemark = loc[loc["county_code"] == "40"]
+        names = dict(zip(in_telemark["municipality_name_short"], in_telemark["municipality_code"]))
+        gm = read_gross_migration(paths["gross_migration"], names)
+        ds.add("gross_migration", gm, Provenance(
+            "gross_migration", "SSB moves in/out by single age, Telemark's kommuner (via Telemark "
+            "fylkeskommune, PANDA data)", None, SSB_LICENCE, _mtime(paths["gross_migration"]),
+            note=f"years {gm.year.min()}-{gm.year.max()}; includes moves to/from abroad"))
 
     maps = []
     for key, name in (("map_kommuner", "kommuner"), ("map_fylker", "fylker")):
