@@ -341,6 +341,25 @@ def backtest(base: Optional[int] = typer.Option(None, help="Stand on 1 January o
 
 
 @app.command()
+def trackrecord(rounds: Optional[str] = typer.Option(
+                    None, help="Only these SSB rounds, e.g. 2010-2016 or 2012"),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """SSB's published projections and framtid from the same base, against what happened."""
+    from .model.service import run_trackrecord
+
+    ctx = _context()
+    wanted = _parse_bases(None, rounds) if rounds else None
+    with err.status("Track record…") as status:
+        res = run_trackrecord(ctx, wanted, lambda m: status.update(m))
+    if as_json:
+        _emit_json(res)
+        return
+    from .model.trackrecord import format_table
+
+    out.print(format_table(res))
+
+
+@app.command()
 def bench(as_json: bool = typer.Option(False, "--json")) -> None:
     """Measure the engine: all kommuner, stochastic runs, and the pandas reference (ratio)."""
     from .consequences.bench import run as run_consequences_bench

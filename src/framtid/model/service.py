@@ -183,3 +183,15 @@ def run_bench(ctx: "Context | None" = None, repeats: int = 20) -> dict:
         "kommuner": inp.n_kommuner, "base_year": fm.base_year,
         "levers": list(LEVERS),
     }
+
+
+def run_trackrecord(ctx: "Context", rounds: list[int] | None = None, progress=None) -> dict:
+    """SSB's rounds and framtid from the same base against the registered population."""
+    from . import trackrecord
+
+    res = trackrecord.run(ctx.store, ctx.regions, rounds, progress)
+    if not res["rounds"]:
+        raise FramtidError("The store holds no SSB projection round with registered years after "
+                           "it; import a snapshot with SSB's projections or run `data update`.")
+    res["units"] = {"mape_*": "percent", "norway_error_pct_*": "percent, signed"}
+    return res
