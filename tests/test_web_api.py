@@ -284,6 +284,18 @@ def test_projection_contract(client, has_projection, ctx):
     assert body == clean(project_with_indicators(ctx, "5501", "main", {}, 2050, None))
 
 
+def test_projection_api_official_block(client, has_projection):
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
+    o = client.get("/api/regions/4003/projection").json()["official"]  # Skien
+    assert {"source", "table", "round", "alternatives", "rounds", "note"} <= set(o)
+    assert (o["source"], o["table"], o["round"]) == ("SSB", "14746", 2026)
+    assert set(o["alternatives"]) == {"MMMM", "LLML", "HHMH"}
+    for alt in o["alternatives"].values():
+        assert len(alt["years"]) == len(alt["total"]) == 25 and alt["years"][0] == 2026
+    o = client.get("/api/regions/5501/projection").json()["official"]  # Tromsø: 2024 totals
+    assert (o["table"], o["round"], list(o["alternatives"])) == ("14288", 2024, ["MMMM"])
+
+
 def test_projection_levers_change_the_result(client, has_projection, app):
     assert has_projection, "the projection engine (framtid.model.service) did not load"
     base = client.get("/api/regions/5501/projection").json()
