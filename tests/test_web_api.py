@@ -296,6 +296,22 @@ def test_projection_api_official_block(client, has_projection):
     assert (o["table"], o["round"], list(o["alternatives"])) == ("14288", 2024, ["MMMM"])
 
 
+@pytest.mark.parametrize("url,sentence,credit", [
+    ("/nb/region/4003", "SSBs hovedalternativ (framskriving 2026) gir ",
+     "Framskriving: framtid, på data fra SSB"),
+    ("/nn/region/4003", "SSB sitt hovudalternativ (framskriving 2026) gjev ",
+     "Framskriving: framtid, på data frå SSB"),
+    ("/en/region/0301", "SSB&#39;s main alternative (2024 projection) gives ",
+     "Projection: framtid, based on data from SSB"),
+])
+def test_region_page_compares_with_ssb(client, has_projection, url, sentence, credit):
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
+    html = client.get(url).text
+    note = re.search(r'<p class="chart-note">([^<]*)</p>', html)
+    assert note and note.group(1).startswith(sentence)
+    assert credit in html
+
+
 def test_projection_levers_change_the_result(client, has_projection, app):
     assert has_projection, "the projection engine (framtid.model.service) did not load"
     base = client.get("/api/regions/5501/projection").json()
