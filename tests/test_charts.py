@@ -344,3 +344,84 @@ def test_every_mark_colour_in_specs_has_contrast(charts):
         walk({k: v for k, v in chart.spec.items() if k not in ("data", "datasets")})
     for colour in found - decorative:
         assert contrast(colour) >= 3.0, colour
+
+
+# --- SSB's main alternative beside ours (fan) -----------------------------------------------
+def _with_official(ctx, code: str) -> dict:
+    from framtid.official import block
+
+    proj = make_projection(ctx, code)
+    proj.update(block(ctx.store, ctx.regions, code))
+    return proj
+
+
+def _lines(spec: dict) -> list[dict]:
+    return [layer for panel in spec["hconcat"] for layer in panel["layer"]
+            if layer["mark"]["type"] == "line" and "datum" in layer["encoding"].get("color", {})]
+
+
+@pytest.mark.parametrize("lang,label", [("nb", "SSB, hovedalternativet (2026)"),
+                                        ("nn", "SSB, hovudalternativet (2026)"),
+                                        ("en", "SSB, main alternative (2026)")])
+def test_fan_shows_ssb_main_alternative(ctx, lang, label):
+    proj = _with_official(ctx, "4003")  # Skien: the 2026 round, with age groups
+    chart = build("fan", proj, lang, projection_date=DATE)
+    ssb = [x for x in _lines(chart.spec) if x["encoding"]["color"]["datum"] == label]
+    assert len(ssb) == 2  # total and 80+ (80-89 + 90+)
+    line = ssb[0]["encoding"]
+    assert line["strokeDash"]["scale"]["range"][1] == [7, 4]  # a non-colour cue
+    assert line["color"]["scale"]["range"][1] == "#4d4d4d"
+    assert line["color"]["legend"] is not None  # the legend names it
+    i = proj["official"]["alternatives"]["MMMM"]["years"].index(2040)
+    want = proj["official"]["alternatives"]["MMMM"]["total"][i]
+    row = next(r for r in chart.table if r[0] == "2040")
+    header = chart.table[0]
+    assert any(label.split(", ")[1] in h or "SSB" in h for h in header[-2:])
+    from framtid.i18n import fmt_int
+    assert fmt_int(want, lang) in row
+    assert fmt_int(want, lang) in chart.meta["ssb_note"]
+    svg = render.to_svg(chart.spec)
+    assert label in svg.replace("&amp;", "&")
+
+
+def test_fan_sentence_nb_and_missing_ssb(ctx):
+    proj = _with_official(ctx, "0301")
+    note = build("fan", proj, "nb", projection_date=DATE).meta["ssb_note"]
+    assert note.startswith("SSBs hovedalternativ (framskriving 2024) gir 794\u00a0224 "
+                           "innbyggere i 2040; framtid gir ")
+    proj.pop("official")
+    for lang, text in (("nb", "SSB har ikke framskrevet"), ("nn", "SSB har ikkje framskrive"),
+                       ("en", "SSB has not published a projection for")):
+        chart = build("fan", proj, lang, projection_date=DATE)
+        assert chart.meta["ssb_note"].startswith(text)
+        assert not _lines(chart.spec)  # no SSB line, no legend
+
+
+def test_fan_explains_ssb_outside_our_interval(ctx):
+    """SSB's 2040 figure moved far above our 80 % band through its 20-44 group: the sentence
+    names that group and migration; with totals only it says the difference is in the total."""
+    from framtid.charts.fan import ssb_note
+
+    proj = _with_official(ctx, "4003")
+    main = proj["official"]["alternatives"]["MMMM"]
+    i = main["years"].index(2040)
+    j = proj["years"].index(2040)
+    extra = proj["quantiles"]["p90"]["total"][j] - main["total"][i] + 5000
+    main["age_groups"]["20-44"][i] += extra
+    main["total"][i] += extra
+    note = ssb_note(proj, "nb")
+    assert "utenfor framtids 80\u00a0%-intervall" in note
+    assert "aldersgruppen 20–44 år" in note and "færre enn SSB" in note
+    assert "flytting og innvandring" in note
+    en = ssb_note(proj, "en")
+    assert "age group 20–44" in en and "fewer than SSB" in en and "migration" in en
+    main.pop("age_groups")
+    assert "bare totaltall" in ssb_note(proj, "nb")
+    # a low SSB figure driven by the oldest: mortality
+    proj = _with_official(ctx, "4003")
+    main = proj["official"]["alternatives"]["MMMM"]
+    cut = main["total"][i] - proj["quantiles"]["p10"]["total"][j] + 5000
+    main["age_groups"]["90+"][i] -= cut
+    main["total"][i] -= cut
+    assert "dødelighet og levealder" in ssb_note(proj, "nb")
+    assert "flere enn SSB" in ssb_note(proj, "nb")

@@ -109,3 +109,85 @@ def test_whatittakes_direction_and_policy_levers(db_path):
                 "--lever", "healthy_ageing", "--json")
     w = json.loads(r.stdout)
     assert w["reachable"] and w["value"] > w["lever_default"]
+
+
+# --- SSB's own projection beside ours (the `official` block) --------------------------------
+def _ssb_sum(db_path, round_, codes, year, alternative="MMMM"):
+    """Independent sum from the store: total rows where given, else the age groups."""
+    from framtid.store import Store
+
+    df = Store(db_path).official_projection(codes)
+    df = df[(df["round"] == round_) & (df.alternative == alternative) & (df.year == year)]
+    out = 0.0
+    for _, g in df.groupby("region_code"):
+        tot = g[g.age_group == "total"]
+        out += float((tot if len(tot) else g)["persons"].sum())
+    return out
+
+
+def test_project_json_official_block_kommune(db_path):
+    r = framtid(db_path, "project", "0301", "--json")
+    assert r.returncode == 0, r.stderr
+    o = json.loads(r.stdout)["official"]
+    assert o["source"] == "SSB" and o["table"] == "14288" and o["round"] == 2024
+    assert o["rounds"] == [2024]
+    assert list(o["alternatives"]) == ["MMMM"]  # 14288 totals: main alternative only
+    m = o["alternatives"]["MMMM"]
+    assert m["years"] == list(range(2024, 2051))
+    assert m["total"][m["years"].index(2050)] == 817_225
+    assert m["total"][0] == 717_710
+    assert "age_groups" not in m and "Statistisk sentralbyrå" in o["note"]
+
+
+def test_project_json_official_block_telemark_fylke_sums(db_path):
+    r = framtid(db_path, "project", "40", "--json")
+    assert r.returncode == 0, r.stderr
+    o = json.loads(r.stdout)["official"]
+    assert o["table"] == "14746" and o["round"] == 2026
+    assert list(o["alternatives"]) == ["MMMM", "LLML", "HHMH"]
+    assert o["rounds"][0] == 2005 and o["rounds"][-1] == 2026 and len(o["rounds"]) == 13
+    kommuner = [f"40{n:02d}" for n in (1, 3, 5, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30,
+                                       32, 34, 36)]
+    for alt, block in o["alternatives"].items():
+        for year in (2030, 2040, 2050):
+            i = block["years"].index(year)
+            assert block["total"][i] == _ssb_sum(db_path, 2026, kommuner, year, alt)
+            assert block["total"][i] == sum(v[i] for v in block["age_groups"].values())
+    low, main, high = (o["alternatives"][a]["total"][-1] for a in ("LLML", "MMMM", "HHMH"))
+    assert low < main < high
+
+
+def test_project_official_block_ba_region_and_norway(ctx, db_path):
+    from framtid.model.service import project_region
+
+    ba = project_region(ctx, "BA005")["official"]  # Oslo/Bærum: 2024 kommune totals summed
+    kommuner = ctx.regions.kommuner_in("BA005")
+    assert ba["round"] == 2024 and ba["table"] == "14288" and "sum of" in ba["note"]
+    m = ba["alternatives"]["MMMM"]
+    assert m["total"][m["years"].index(2040)] == _ssb_sum(db_path, 2024, kommuner, 2040)
+    no = project_region(ctx, "NO")["official"]
+    m = no["alternatives"]["MMMM"]
+    assert no["round"] == 2026 and no["table"] == "14746"
+    assert m["total"][m["years"].index(2040)] == 6_020_359
+    assert m["total"][m["years"].index(2050)] == 6_195_859
+    assert set(m["age_groups"]) == {"0", "1-5", "6-12", "13-15", "16-19", "20-44", "45-66",
+                                    "67-79", "80-89", "90+"}
+
+
+def test_project_without_ssb_figures_has_no_official_key(ctx, tmp_path, db_path):
+    import shutil
+
+    import duckdb
+
+    from framtid.context import Context
+    from framtid.model.service import project_region
+
+    path = tmp_path / "old.duckdb"
+    shutil.copy(db_path, path)
+    con = duckdb.connect(str(path))
+    con.execute("DELETE FROM official_projection WHERE region_code <> '4001'")
+    con.close()
+    old = Context(path)
+    assert "official" not in project_region(old, "3403")
+    assert "official" not in project_region(old, "40")  # 16 of 17 kommuner lack figures
+    assert project_region(old, "4001")["official"]["round"] == 2026

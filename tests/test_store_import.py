@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from framtid.errors import SnapshotError
+from framtid.errors import FramtidError, SnapshotError
 from framtid.pipeline import import_snapshot, status
 from framtid.sources.snapshot import FILES
 from framtid.store import Store
@@ -130,3 +130,151 @@ def test_missing_folder(tmp_path):
     with pytest.raises(SnapshotError, match="does not exist"):
         import_snapshot(tmp_path / "nowhere", tmp_path / "s.duckdb")
     assert not (tmp_path / "s.duckdb").exists()
+
+
+# --------------------------------------------------------------------------- SSB's projections
+
+ROUNDS_FILE = "extra/projections/ssb_regional_projection_rounds_telemark_norway.csv.gz"
+TOTALS_FILE = "extra/projections/ssb_regional_projection_2024_kommune_totals_mmmm.csv"
+
+
+def _official(store: Store, **where) -> float:
+    df = store.official_projection()
+    for k, v in where.items():
+        df = df[df[k] == v]
+    return float(df["persons"].sum())
+
+
+def test_official_projection_imported(db_path):
+    store = Store(db_path)
+    df = store.official_projection()
+    assert list(df.columns) == ["source", "ssb_table", "round", "alternative", "region_code",
+                                "year", "age_group", "persons"]
+    assert len(df) == 189_327
+    assert store.official_rounds() == [2005, 2008, 2009, 2010, 2011, 2012, 2014, 2016, 2018,
+                                       2020, 2022, 2024, 2026]
+    assert set(df["alternative"]) == {"MMMM", "LLML", "HHMH"}
+    assert set(df["source"]) == {"SSB"}
+    no26 = dict(round=2026, alternative="MMMM", region_code="NO")
+    assert _official(store, **no26, year=2040) == 6_020_359
+    assert _official(store, **no26, year=2050) == 6_195_859
+    assert _official(store, round=2024, region_code="0301", year=2050) == 817_225
+    totals = df[(df["round"] == 2024) & (df["age_group"] == "total")]
+    assert totals["region_code"].nunique() == 357
+    assert totals.loc[totals.year == 2050, "persons"].sum() == 6_114_899
+    assert set(totals["ssb_table"]) == {"14288"}
+    # the regional table's national row equals the kommune sum (README check)
+    assert _official(store, round=2024, alternative="MMMM", region_code="NO", year=2050) \
+        == 6_114_899
+
+
+def test_official_projection_recoded_to_2024_codes(db_path):
+    store = Store(db_path)
+    df = store.official_projection()
+    assert not df["region_code"].str.match(r"^(08|38)").any()
+    assert "38" not in set(df["region_code"])  # Vestfold og Telemark has no 2024 twin
+    # 2014 round: Midt-Telemark 4020 = Bø 0821 + Sauherad 0822, summed
+    rows = store.official_projection(["4020"])
+    r14 = rows[(rows["round"] == 2014) & (rows.alternative == "MMMM") & (rows.year == 2014)]
+    assert len(r14) == 10 and r14["persons"].sum() > 0
+    # the old fylke 08 Telemark is today's 40 and equals its kommuner
+    tele = store.official_projection()
+    tele = tele[(tele["round"] == 2016) & (tele.alternative == "LLML") & (tele.year == 2030)]
+    kom = tele[tele.region_code.str.startswith("40") & (tele.region_code.str.len() == 4)]
+    assert tele.loc[tele.region_code == "40", "persons"].sum() == kom["persons"].sum()
+    assert kom["region_code"].nunique() == 17
+
+
+def test_official_total_equals_sum_of_age_groups(db_path):
+    """2024 round, Telemark: the kommune totals file and the rounds file's age groups agree."""
+    df = Store(db_path).official_projection()
+    d = df[(df["round"] == 2024) & (df.alternative == "MMMM") & df.region_code.str.startswith("40")
+           & (df.region_code.str.len() == 4)]
+    tot = d[d.age_group == "total"].set_index(["region_code", "year"])["persons"]
+    groups = d[d.age_group != "total"].groupby(["region_code", "year"])["persons"].sum()
+    assert len(tot) == 17 * 27
+    np.testing.assert_array_equal(tot.sort_index().to_numpy(), groups.sort_index().to_numpy())
+
+
+def test_official_provenance(db_path):
+    st = status(db_path)
+    t = {t["table"]: t for t in st["tables"]}["official_projection"]
+    assert t["licence"] == "NLOD 2.0 / CC BY 4.0 (Kilde: Statistisk sentralbyrå)"
+    assert "14746" in t["ssb_table"] and "14288" in t["ssb_table"]
+    prov = Store(db_path).provenance().set_index("table")
+    assert "ssb_regional_projection_rounds" in prov.loc["official_projection", "file"]
+
+
+def test_old_store_without_official_table(tmp_path, db_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    shutil.copy(db_path, path)
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE official_projection")
+    con.close()
+    store = Store(path)
+    df = store.official_projection(["0301"])
+    assert df.empty and "persons" in df.columns and "age_group" in df.columns
+    assert store.official_rounds() == []
+
+
+def _rewrite_rounds(snap: Path, edit) -> None:
+    p = snap / ROUNDS_FILE
+    lines = gzip.decompress(p.read_bytes()).decode().splitlines()
+    lines = edit(lines)
+    p.unlink()
+    p.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=1))
+
+
+def _set_field(line: str, col: int, value: str) -> str:
+    parts = line.split(",")
+    parts[col] = value
+    return ",".join(parts)
+
+
+# columns: round,ssb_table,region_name,region_code,alternative,year,age_group,persons
+OFFICIAL_BREAKERS = {
+    "missing column": (lambda ls: [ls[0].replace(",persons", ",people")] + ls[1:],
+                       "line 1: missing column(s) persons"),
+    "not a number": (lambda ls: ls[:4] + [_set_field(ls[4], 7, "12x")] + ls[5:],
+                     "line 5: persons '12x' is not a number"),
+    "negative": (lambda ls: ls[:6] + [_set_field(ls[6], 7, "-3")] + ls[7:],
+                 "line 7: persons -3 is negative"),
+    "duplicate": (lambda ls: ls[:9] + [ls[8]] + ls[10:],
+                  "line 10: duplicate row"),
+    "alternative": (lambda ls: ls[:2] + [_set_field(ls[2], 4, "MMM0")] + ls[3:],
+                    "line 3: unknown alternative 'MMM0'"),
+}
+
+
+@pytest.mark.parametrize("case", list(OFFICIAL_BREAKERS))
+def test_malformed_official_projection_refused(tmp_path, shared_data, db_path, case):
+    edit, expect = OFFICIAL_BREAKERS[case]
+    store = tmp_path / "store.duckdb"
+    shutil.copy(db_path, store)
+    before = _digest(store)
+    snap = _linked_copy(shared_data, tmp_path / "snap")
+    _rewrite_rounds(snap, edit)
+    with pytest.raises(FramtidError) as info:
+        import_snapshot(snap, store)
+    message = str(info.value)
+    assert "ssb_regional_projection_rounds_telemark_norway.csv.gz" in message
+    assert expect in message
+    assert _digest(store) == before
+    assert not (tmp_path / "store.duckdb.new").exists()
+
+
+def test_malformed_official_totals_refused(tmp_path, shared_data, db_path):
+    store = tmp_path / "store.duckdb"
+    shutil.copy(db_path, store)
+    before = _digest(store)
+    snap = _linked_copy(shared_data, tmp_path / "snap")
+    p = snap / TOTALS_FILE
+    lines = p.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",", ",-", 3)  # a negative value on line 4
+    p.unlink()
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(FramtidError, match=r"kommune_totals_mmmm.csv, line 4: .* is negative"):
+        import_snapshot(snap, store)
+    assert _digest(store) == before

@@ -284,6 +284,34 @@ def test_projection_contract(client, has_projection, ctx):
     assert body == clean(project_with_indicators(ctx, "5501", "main", {}, 2050, None))
 
 
+def test_projection_api_official_block(client, has_projection):
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
+    o = client.get("/api/regions/4003/projection").json()["official"]  # Skien
+    assert {"source", "table", "round", "alternatives", "rounds", "note"} <= set(o)
+    assert (o["source"], o["table"], o["round"]) == ("SSB", "14746", 2026)
+    assert set(o["alternatives"]) == {"MMMM", "LLML", "HHMH"}
+    for alt in o["alternatives"].values():
+        assert len(alt["years"]) == len(alt["total"]) == 25 and alt["years"][0] == 2026
+    o = client.get("/api/regions/5501/projection").json()["official"]  # Tromsø: 2024 totals
+    assert (o["table"], o["round"], list(o["alternatives"])) == ("14288", 2024, ["MMMM"])
+
+
+@pytest.mark.parametrize("url,sentence,credit", [
+    ("/nb/region/4003", "SSBs hovedalternativ (framskriving 2026) gir ",
+     "Framskriving: framtid, på data fra SSB"),
+    ("/nn/region/4003", "SSB sitt hovudalternativ (framskriving 2026) gjev ",
+     "Framskriving: framtid, på data frå SSB"),
+    ("/en/region/0301", "SSB&#39;s main alternative (2024 projection) gives ",
+     "Projection: framtid, based on data from SSB"),
+])
+def test_region_page_compares_with_ssb(client, has_projection, url, sentence, credit):
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
+    html = client.get(url).text
+    note = re.search(r'<p class="chart-note">([^<]*)</p>', html)
+    assert note and note.group(1).startswith(sentence)
+    assert credit in html
+
+
 def test_projection_levers_change_the_result(client, has_projection, app):
     assert has_projection, "the projection engine (framtid.model.service) did not load"
     base = client.get("/api/regions/5501/projection").json()

@@ -258,3 +258,28 @@ def test_what_it_takes_moves_the_slider(tab, server):
                                timeout=30_000)
     assert tab.page.locator("#lv-care_productivity").input_value() != "0"
     tab.page.wait_for_url(re.compile(r"care_productivity="))
+
+
+def test_region_page_shows_ssb_beside_ours_and_stays_accessible(browser, server, has_projection):
+    """Skien (Telemark, SSB's 2026 round): the fan chart's legend names SSB's main alternative,
+    the sentence under it compares SSB with ours, and axe still finds nothing."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    assert has_projection, "the projection engine (framtid.model.service) did not load"
+    t = Tab(browser, server["url"])
+    try:
+        t.goto("/nb/region/4003")
+        t.wait_for_charts()
+        fan = t.page.locator("figure[data-kind='fan']").first
+        note = fan.locator(".chart-note").inner_text()
+        assert re.match(r"SSBs hovedalternativ \(framskriving 2026\) gir [\d\u00a0 ]+ "
+                        r"innbyggere i 2040; framtid gir [\d\u00a0 ]+\.", note), note
+        legend = fan.locator(".chart-view svg").evaluate("s => s.textContent")
+        assert "SSB, hovedalternativet (2026)" in legend
+        assert "Framskriving: framtid, på data fra SSB" in fan.locator(".chart-source").inner_text()
+        t.page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert "SSB hovedalternativet (2026)" in fan.locator("table").inner_text()
+        res = Axe().run(t.page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        assert res.violations_count == 0, res.generate_report()
+    finally:
+        t.close()

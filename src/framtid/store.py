@@ -23,6 +23,10 @@ from .sources.snapshot import N_AGES, Dataset
 
 SCHEMA_VERSION = "1"
 SEXES = ("female", "male")  # axis order used by every array in framtid
+# Tables whose key is enforced by the store itself (a unique index).
+UNIQUE_KEYS = {
+    "official_projection": ("source", "round", "alternative", "region_code", "year", "age_group"),
+}
 
 
 def write_dataset(db_path: Path, ds: Dataset, *, origin: str) -> None:
@@ -38,6 +42,9 @@ def write_dataset(db_path: Path, ds: Dataset, *, origin: str) -> None:
             con.register("_df", df)
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _df')
             con.unregister("_df")
+            if name in UNIQUE_KEYS:
+                cols = ", ".join(f'"{c}"' for c in UNIQUE_KEYS[name])
+                con.execute(f'CREATE UNIQUE INDEX "{name}_key" ON "{name}" ({cols})')
         prov = pd.DataFrame([asdict(p) for p in ds.provenance])
         prov["rows"] = [len(ds.tables[p.table]) for p in ds.provenance]
         con.register("_df", prov)
@@ -119,6 +126,7 @@ class Store:
         self._cube: tuple[np.ndarray, list[str], np.ndarray] | None = None
         self._nation: tuple[np.ndarray, np.ndarray] | None = None
         self._regions: pd.DataFrame | None = None
+        self._official: pd.DataFrame | None = None
         self.__dict__.pop("_meta", None)
 
     def version(self) -> int:
@@ -191,24 +199,38 @@ class Store:
             self._nation = (years, arr)
         return self._nation
 
+    def official_projection(self, region_codes: list[str] | None = None) -> pd.DataFrame:
+        """SSB's regional projections (table `official_projection`): source, ssb_table, round,
+        alternative, region_code, year, age_group, persons; rows of `region_codes` only if
+        given. An old store without the table gives an empty frame with these columns."""
+        from .sources import official
+
+        self.version()
+        if self._official is None:
+            if self.has_table("official_projection"):
+                df = self.query(
+                    "SELECT source, ssb_table, round, alternative, region_code, year, age_group, "
+                    "persons FROM official_projection ORDER BY source, round, alternative, "
+                    "region_code, year, age_group")
+                self._official = df.astype({"round": "int64", "year": "int64",
+                                            "persons": "float64"})
+            else:
+                self._official = official.empty()
+        df = self._official
+        if region_codes is not None:
+            df = df[df["region_code"].isin(list(region_codes))]
+        return df.reset_index(drop=True)
+
+    def official_rounds(self) -> list[int]:
+        """The rounds (years of publication) of SSB's regional projections in the store."""
+        return sorted(int(r) for r in self.official_projection()["round"].unique())
+
     def table(self, name: str) -> pd.DataFrame:
         return self.query(f'SELECT * FROM "{name}"')
 
     def optional_table(self, name: str) -> pd.DataFrame | None:
         """The table, or None where an older store or a smaller snapshot has none."""
         return self.table(name) if self.has_table(name) else None
-
-    def official_projection(self, region_codes: list[str] | None = None) -> pd.DataFrame:
-        """SSB's projections held in the store (empty where none)."""
-        cols = ["source", "ssb_table", "round", "alternative", "region_code", "year",
-                "age_group", "persons"]
-        if not self.has_table("official_projection"):
-            return pd.DataFrame(columns=cols)
-        if region_codes is None:
-            return self.query("SELECT * FROM official_projection")
-        marks = ", ".join("?" for _ in region_codes)
-        return self.query(f"SELECT * FROM official_projection WHERE region_code IN ({marks})",
-                          list(region_codes))
 
     def map_content(self, name: str) -> dict:
         df = self.query("SELECT content FROM maps WHERE name = ?", [name])

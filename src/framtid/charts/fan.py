@@ -4,6 +4,13 @@ Bands come from `projection["quantiles"]` (p2_5, p10, p50, p90, p97_5); without 
 chart shows the projection's own line and says that uncertainty was not computed. The tinted
 bands are decorative: their edges are drawn as thin lines in the series colour (3:1 or more),
 and the table carries every number.
+
+SSB's own main alternative (`projection["official"]`, MMMM of the latest round held) is drawn
+beside ours as a dark grey dashed line (4:1 or more on white and on both band tints), named in
+the legend and the table, and compared in one sentence (`meta["ssb_note"]`): SSB's figure in the
+target year, ours, and, when SSB's figure lies outside our 80 % interval, the age group with the
+largest difference (ours − SSB) and the component that mostly drives it. SSB's 80+ line is
+80-89 + 90+ where SSB gives age groups.
 """
 
 from __future__ import annotations
@@ -16,6 +23,77 @@ PANEL_W, PANEL_H = 330, 260
 COLOURS = {"total": "#0072B2", "80+": "#882255"}
 TINTS = {"total": ("#cfe3f1", "#9cc5e2"), "80+": ("#ecd2de", "#d4a3bb")}
 QKEYS = ("p2_5", "p10", "p50", "p90", "p97_5")
+SSB_COLOUR = "#4d4d4d"     # 8.5:1 on white, ≥ 3.9:1 on the band tints
+SSB_DASH = [7, 4]
+# Which component mostly drives an SSB age group in 2040 (born after the base year → births;
+# working ages → migration; the old → mortality). Documented in docs/method.md.
+COMPONENT = {"0": "fertility", "1-5": "fertility", "6-12": "fertility", "13-15": "fertility",
+             "16-19": "migration", "20-44": "migration", "45-66": "migration",
+             "20-66": "migration", "67-79": "mortality", "80-89": "mortality",
+             "90+": "mortality"}
+GROUP_AGES = {"0": (0, 0), "1-5": (1, 5), "6-12": (6, 12), "13-15": (13, 15),
+              "16-19": (16, 19), "20-44": (20, 44), "45-66": (45, 66), "20-66": (20, 66),
+              "67-79": (67, 79), "80-89": (80, 89), "90+": (90, 105)}
+
+
+def ssb_main(projection: dict) -> dict | None:
+    """SSB's main alternative as {"round", "years", "total", "80+" (or None), "age_groups"}."""
+    off = projection.get("official") or {}
+    main = (off.get("alternatives") or {}).get("MMMM")
+    if not main or not main.get("years"):
+        return None
+    groups = main.get("age_groups") or {}
+    old = ([float(a) + float(b) for a, b in zip(groups["80-89"], groups["90+"])]
+           if "80-89" in groups and "90+" in groups else None)
+    return {"round": int(off["round"]), "years": [int(y) for y in main["years"]],
+            "total": [float(v) for v in main["total"]], "80+": old, "age_groups": groups}
+
+
+def _ssb_at(ssb: dict, key: str, year: int) -> float | None:
+    values = ssb.get(key)
+    if values is None or year not in ssb["years"]:
+        return None
+    return float(values[ssb["years"].index(year)])
+
+
+def _our_groups(projection: dict, year: int) -> dict[str, float]:
+    by_age = projection["by_age"]
+    i = base.years(projection).index(year)
+    both = [float(f) + float(m) for f, m in zip(by_age["female"][i], by_age["male"][i])]
+    return {g: sum(both[lo:hi + 1]) for g, (lo, hi) in GROUP_AGES.items()}
+
+
+def ssb_note(projection: dict, lang: str, year: int | None = None) -> str:
+    """One sentence comparing SSB's main alternative with ours in `year` (default 2040), plus
+    why where SSB's figure lies outside our 80 % interval; or that SSB has no figure."""
+    year = base.target_year(projection, year)
+    name = base.region_name(projection, lang)
+    ssb = ssb_main(projection)
+    theirs = _ssb_at(ssb, "total", year) if ssb else None
+    if theirs is None:
+        return t("fan.ssb.none", lang, region=name)
+    q = _quantiles(projection, "total")
+    i = base.years(projection).index(year)
+    ours = q["p50"][i] if q else _series(projection, "total")[i]
+    text = t("fan.ssb.compare", lang, round=ssb["round"], year=year,
+             ssb=fmt_int(theirs, lang), ours=fmt_int(ours, lang))
+    if q is None or q["p10"][i] <= theirs <= q["p90"][i]:
+        return text
+    fmt = {"p80": fmt_pct(0.8, lang), "lo": fmt_int(q["p10"][i], lang),
+           "hi": fmt_int(q["p90"][i], lang)}
+    groups = {g: _ssb_at({"years": ssb["years"], **{g: v}}, g, year)
+              for g, v in ssb["age_groups"].items()}
+    groups = {g: v for g, v in groups.items() if v is not None and g in GROUP_AGES}
+    if not groups:
+        return f"{text} {t('fan.ssb.outside.total', lang, **fmt)}"
+    mine = _our_groups(projection, year)
+    diff = {g: mine[g] - v for g, v in groups.items()}
+    g = max(diff, key=lambda k: abs(diff[k]))
+    why = t("fan.ssb.outside.groups", lang, **fmt, group=g.replace("-", "–"),
+            diff=fmt_int(abs(diff[g]), lang),
+            direction=t("fan.ssb.more" if diff[g] > 0 else "fan.ssb.fewer", lang),
+            component=t(f"fan.ssb.component.{COMPONENT[g]}", lang))
+    return f"{text} {why}"
 
 
 def _series(projection: dict, key: str) -> list[float]:
@@ -39,16 +117,23 @@ def year_ticks(ys: list[int]) -> list[int]:
     return sorted({ys[0], *[y for y in ys if y % 5 == 0 and y - ys[0] >= 3]})
 
 
-def _panel(projection: dict, key: str, lang: str, label: str, year: int) -> dict:
+def _panel(projection: dict, key: str, lang: str, label: str, year: int,
+           legend: bool = False) -> dict:
     ys = base.years(projection)
     main = _series(projection, key)
     q = _quantiles(projection, key)
     colour = COLOURS[key]
     light, dark = TINTS[key]
+    ssb = ssb_main(projection)
+    ssb_values = {y: _ssb_at(ssb, key, y) for y in ys} if ssb else {}
+    has_ssb = any(v is not None for v in ssb_values.values())
     rows = []
     for i, y in enumerate(ys):
         mid = q["p50"][i] if q else main[i]
         row = {"year": y, "mid": round(mid, 1), "mid_label": fmt_int(mid, lang)}
+        if ssb_values.get(y) is not None:
+            row["ssb"] = ssb_values[y]
+            row["ssb_label"] = fmt_int(ssb_values[y], lang)
         if q:
             row.update({k: round(q[k][i], 1) for k in ("p2_5", "p10", "p90", "p97_5")})
             row["r80"] = f"{fmt_int(q['p10'][i], lang)}–{fmt_int(q['p90'][i], lang)}"
@@ -77,10 +162,30 @@ def _panel(projection: dict, key: str, lang: str, label: str, year: int) -> dict
                                     "strokeDash": dash, "opacity": 0.9},
                            "encoding": {"x": x, "y": {"field": field,
                                                       "type": "quantitative"}}})
-    layers.append({"mark": {"type": "line", "color": colour, "strokeWidth": 2.5},
-                   "encoding": {"x": x, "y": {"field": "mid", "type": "quantitative",
-                                              "scale": y_scale, "axis": y_axis,
-                                              "title": None}}})
+    main_line = {"mark": {"type": "line", "color": colour, "strokeWidth": 2.5},
+                 "encoding": {"x": x, "y": {"field": "mid", "type": "quantitative",
+                                            "scale": y_scale, "axis": y_axis, "title": None}}}
+    layers.append(main_line)
+    if has_ssb:
+        ours_label = t("fan.legend.ours" if q else "fan.legend.ours.noq", lang)
+        ssb_label = t("fan.legend.ssb", lang, round=ssb["round"])
+        names = [ours_label, ssb_label]
+        leg = ({"orient": "bottom", "direction": "vertical", "title": None,
+                "symbolType": "stroke", "symbolStrokeWidth": 2.5, "symbolSize": 400,
+                "labelLimit": 320} if legend else None)
+        colour_scale = {"domain": names, "range": [colour, SSB_COLOUR]}
+        dash_scale = {"domain": names, "range": [[1, 0], SSB_DASH]}
+        del main_line["mark"]["color"]
+        main_line["encoding"].update(
+            color={"datum": ours_label, "scale": colour_scale, "legend": leg},
+            strokeDash={"datum": ours_label, "scale": dash_scale, "legend": leg})
+        layers.append({"transform": [{"filter": "isValid(datum.ssb)"}],
+                       "mark": {"type": "line", "strokeWidth": 2.2},
+                       "encoding": {"x": x, "y": {"field": "ssb", "type": "quantitative"},
+                                    "color": {"datum": ssb_label, "scale": colour_scale,
+                                              "legend": leg},
+                                    "strokeDash": {"datum": ssb_label, "scale": dash_scale,
+                                                   "legend": leg}}})
     # The value in the target year, marked and labelled.
     i = ys.index(year)
     mid = rows[i]["mid"]
@@ -104,6 +209,9 @@ def _panel(projection: dict, key: str, lang: str, label: str, year: int) -> dict
             tooltip.append({"field": field, "type": "nominal",
                             "title": t("fan.table.interval", lang, label=label,
                                        pct=fmt_pct(p, lang))})
+    if has_ssb:
+        tooltip.append({"field": "ssb_label", "type": "nominal",
+                        "title": t("fan.legend.ssb", lang, round=ssb["round"])})
     layers.append({"mark": {"type": "rule", "color": "transparent", "strokeWidth": 8},
                    "encoding": {"x": x, "tooltip": tooltip}})
     return {"width": PANEL_W, "height": PANEL_H, "data": {"values": rows},
@@ -142,9 +250,11 @@ def build(projection: dict, lang: str, *, year: int | None = None, projection_da
                 old_base=fmt_int(old[i0], lang), old_year=fmt_approx(old[i1], lang))
 
     spec = base.shell("fan", lang, title=title, alt=alt, fit=False)
-    spec["hconcat"] = [_panel(projection, "total", lang, t("fan.panel.total", lang), year),
+    spec["hconcat"] = [_panel(projection, "total", lang, t("fan.panel.total", lang), year,
+                              legend=True),
                        _panel(projection, "80+", lang, t("fan.panel.old", lang), year)]
-    spec["resolve"] = {"scale": {"y": "independent"}}
+    spec["resolve"] = {"scale": {"y": "independent", "color": "independent",
+                                 "strokeDash": "independent"}}
 
     lt, lo = t("fan.table.total", lang), t("fan.table.old", lang)
     if has_q:
@@ -164,5 +274,16 @@ def build(projection: dict, lang: str, *, year: int | None = None, projection_da
         header = [t("table.year", lang), lt, lo]
         rows = [[str(y), fmt_int(total[i], lang), fmt_int(old[i], lang)]
                 for i, y in enumerate(ys)]
-    return Chart("fan", spec, alt, [header] + rows, title_text, lang,
-                 meta={"year": year, "base_year": y0, "quantiles": has_q})
+    ssb = ssb_main(projection)
+    meta = {"year": year, "base_year": y0, "quantiles": has_q,
+            "ssb_note": ssb_note(projection, lang, year)}
+    if ssb:  # SSB's own columns, where SSB has figures in our years
+        meta["ssb_round"] = ssb["round"]
+        for key, label in (("total", lt), ("80+", lo)):
+            if ssb[key] is None or not any(y in ssb["years"] for y in ys):
+                continue
+            header.append(t("fan.table.ssb", lang, label=label, round=ssb["round"]))
+            for row, y in zip(rows, ys):
+                v = _ssb_at(ssb, key, y)
+                row.append("–" if v is None else fmt_int(v, lang))
+    return Chart("fan", spec, alt, [header] + rows, title_text, lang, meta=meta)

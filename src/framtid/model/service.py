@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import FramtidError
+from ..official import block as official_block
 from . import backtest as bt
 from .fit import FittedModel
 from .inputs import SEXES, ModelInputs
@@ -99,6 +100,7 @@ def project_region(ctx: "Context", region_code: str, scenario: str = "main",
         "age_groups": {g: _floats(v) for g, v in groups.items()},
         "by_age": {sex: _floats(pop[:, i]) for i, sex in enumerate(SEXES)},
     }
+    out.update(official_block(ctx.store, ctx.regions, region.code))  # SSB's own, if held
     if paths is not None:
         sp = _stochastic_params(ctx, fm)
         sim = simulate(fm, sp, a, to_year, int(paths), k_idx, np.zeros(len(k_idx), np.intp), 1,

@@ -31,6 +31,10 @@ FILES = {
     "care_workforce": ("extra/care/health_care_workforce_key_figures.csv", True),
     "employment_rates": ("extra/employment/employment_rates_by_age_ssb.csv", True),
     "projection_key_figures": ("extra/projections/ssb_projection_2024_key_figures.csv", False),
+    "official_totals": ("extra/projections/ssb_regional_projection_2024_kommune_totals_mmmm.csv",
+                        False),
+    "official_rounds": ("extra/projections/ssb_regional_projection_rounds_telemark_norway.csv.gz",
+                        False),
     "centrality": ("extra/classifications/ssb_centrality_klass128_2024.csv", False),
     "language": ("extra/classifications/language_decision_and_sami_area_2024.csv", False),
     "kostra": ("extra/classifications/kostra_groups_2024.csv", False),
@@ -51,6 +55,7 @@ class Provenance:
     updated: str | None = None
     note: str = ""
     estimated: str = ""  # which values are estimated rather than published
+    file: str = ""  # the snapshot file(s) the table was read from, if any
 
 
 @dataclass
@@ -324,6 +329,10 @@ def read_snapshot(folder: Path | str) -> Dataset:
             "fylkeskommune, PANDA data)", None, SSB_LICENCE, _mtime(paths["gross_migration"]),
             note=f"years {gm.year.min()}-{gm.year.max()}; includes moves to/from abroad"))
 
+    official = read_official(paths, changes, loc)
+    if official is not None:
+        ds.add("official_projection", *official)
+
     maps = []
     for key, name in (("map_kommuner", "kommuner"), ("map_fylker", "fylker")):
         p = paths[key]
@@ -334,6 +343,40 @@ def read_snapshot(folder: Path | str) -> Dataset:
         "CC BY 4.0 (Kartverket)", _mtime(paths["map_kommuner"])))
     _check_consistency(ds)
     return ds
+
+
+def read_official(paths: dict[str, Path], changes: pd.DataFrame, loc: pd.DataFrame
+                  ) -> tuple[pd.DataFrame, Provenance] | None:
+    """SSB's regional projections (official.py): the table and its provenance, or None when
+    the snapshot has neither file."""
+    from . import official as off
+
+    keys = [k for k in ("official_totals", "official_rounds") if k in paths]
+    if not keys:
+        return None
+    kommuner = set(loc["municipality_code"])
+    parts = []
+    if "official_totals" in paths:
+        parts.append(off.read_kommune_totals(paths["official_totals"], kommuner))
+    if "official_rounds" in paths:
+        known = kommuner | set(loc["county_code"]) | {"NO"}
+        parts.append(off.read_rounds(paths["official_rounds"], changes, known))
+    df = off.combine(parts)
+    checked = off.check_totals_against_groups(df)
+    rounds = sorted(df["round"].unique())
+    tables = ", ".join(f"{r}: {t}" for r, t in
+                       df.groupby("round")["ssb_table"].first().items())
+    note = (f"SSB regional projections, rounds {rounds[0]}-{rounds[-1]} ({tables}); 14288 MMMM "
+            "totals for all kommuner (via NINAnor/arealbruksscenarier), every round for Norway "
+            "and Telemark by age group, MMMM/LLML/HHMH (via evensrii/Telemark); codes recoded "
+            "to 2024 (merged kommuner summed; the fylke Vestfold og Telemark 2020-2023 left "
+            f"out); {checked} region-years where SSB gives both a total and age groups agree")
+    prov = Provenance(
+        "official_projection", "Statistisk sentralbyrå (SSB), regional population projections",
+        ", ".join(sorted(set(df["ssb_table"]))), SSB_LICENCE,
+        max(_mtime(paths[k]) for k in keys), note=note,
+        file="; ".join(FILES[k][0] for k in keys))
+    return df, prov
 
 
 def _check_consistency(ds: Dataset) -> None:

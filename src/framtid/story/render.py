@@ -57,7 +57,8 @@ def _chart(kind: str, facts, lang: str, projection_date: str) -> dict:
                 facts.ba.indicators["aldersbaereevne_67"])
         extra["series"] = series
     c = charts.build(kind, _with_indicators(facts), lang, **extra)
-    return {"spec": c.spec, "alt": c.alt, "table": c.table, "title": c.title}
+    return {"spec": c.spec, "alt": c.alt, "table": c.table, "title": c.title,
+            "note": c.meta.get("ssb_note", "")}
 
 
 def _with_indicators(facts) -> dict:
@@ -113,6 +114,8 @@ class StoryTeller:
                 ch = _chart(beat.chart, facts, lang, date)
                 item.update(chart=ch["spec"], alt=ch["alt"], table=ch["table"],
                             chart_kind=beat.chart)
+                if ch["note"]:  # the fan chart's sentence comparing SSB's projection
+                    item["note"] = ch["note"]
             out.append(item)
         return {"region": {"code": reg.code, "name": reg.name, "official_name": reg.official_name,
                            "level": reg.level},

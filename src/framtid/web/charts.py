@@ -61,8 +61,10 @@ def _base(spec: dict, title: str, alt: str, lang: str) -> dict:
 
 def line_chart(series: list[dict], *, title: str, alt: str, y_title: str, indicator: str,
                lang: str, base_year: int | None = None, table_caption: str = "",
-               x_title: str = "", height: int = 260) -> ChartPayload:
-    """Lines over years. series: [{"name", "years", "values", "dash": bool}]."""
+               x_title: str = "", height: int = 260, projected: bool = False
+               ) -> ChartPayload:
+    """Lines over years. series: [{"name", "years", "values", "dash": bool}]. `projected`:
+    a line is framtid's projection, so the source line credits it (never as SSB's)."""
     kind = INDICATOR_KIND.get(indicator, indicator if indicator == "index" else "number")
     rows = []
     for s in series:
@@ -111,7 +113,8 @@ def line_chart(series: list[dict], *, title: str, alt: str, y_title: str, indica
     table = {"caption": table_caption or title,
              "columns": [i18n.t("chart.year", lang)] + names, "rows": table_rows}
     return ChartPayload(new_id("line"), "line", title, alt, spec, table,
-                        source=i18n.t("site.source", lang))
+                        source=i18n.t("site.source_projection" if projected else "site.source",
+                                      lang))
 
 
 def map_chart(values: dict[str, float | None], names: dict[str, str], *, indicator: str,
@@ -160,19 +163,23 @@ def map_chart(values: dict[str, float | None], names: dict[str, str], *, indicat
 
 
 def from_story(chart: dict, lang: str, kind: str = "story") -> ChartPayload:
-    """A chart built by framtid.charts (directly or through the story): spec, alt, table, title.
-    The title is shown as the figure's heading, so it is taken out of the spec."""
+    """A chart built by framtid.charts (directly or through the story): spec, alt, table, title
+    and an optional note (the fan chart's comparison with SSB). The title is shown as the
+    figure's heading, so it is taken out of the spec. These charts show framtid's projection:
+    the source line credits it as ours, on SSB's data."""
     spec = dict(chart.get("spec") or chart.get("chart") or {})
     spec.pop("title", None)
     table = normalise_table(chart.get("table"), chart.get("title", ""), lang)
     return ChartPayload(new_id(kind), kind, chart.get("title", ""), chart.get("alt", ""), spec,
-                        table, source=i18n.t("site.source", lang))
+                        table, source=i18n.t("site.source_projection", lang),
+                        note=chart.get("note") or "")
 
 
 def from_chart(chart, lang: str) -> ChartPayload:
     """A framtid.charts.Chart."""
     return from_story({"spec": chart.spec, "alt": chart.alt, "table": chart.table,
-                       "title": chart.title}, lang, chart.kind)
+                       "title": chart.title, "note": chart.meta.get("ssb_note")}, lang,
+                      chart.kind)
 
 
 def normalise_table(table, caption: str, lang: str) -> dict:

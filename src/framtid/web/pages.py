@@ -163,8 +163,8 @@ def region_page(request: Request, lang: str, code: str):
                 if beat.get("chart") and kind not in seen:   # each chart once per page
                     seen.add(kind)
                     beat["figure"] = from_story({"spec": beat["chart"], "alt": beat.get("alt"),
-                                                 "table": beat.get("table"), "title": ""},
-                                                lang, kind)
+                                                 "table": beat.get("table"), "title": "",
+                                                 "note": beat.get("note")}, lang, kind)
                     beat["figure"].table["caption"] = beat["headline"]
         except FramtidError as exc:  # model messages are English: other languages get ours
             story_error = str(exc) if lang == "en" else i18n.t("error.500_text", lang)

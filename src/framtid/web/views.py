@@ -160,7 +160,8 @@ def population_chart(svc: Services, code: str, name: str, lang: str,
         alt = i18n.t("chart.population_alt", lang, **fmt)
     title = i18n.t("chart.population_title", lang, name=name)
     return line_chart(series, title=title, alt=alt, y_title=i18n.t("ind.population", lang),
-                      indicator="population", lang=lang, base_year=hist["years"][-1])
+                      indicator="population", lang=lang, base_year=hist["years"][-1],
+                      projected=proj is not None)
 
 
 def scenario_chart(indicator: str, base: dict, scen: dict | None, name: str, lang: str,
@@ -185,7 +186,7 @@ def scenario_chart(indicator: str, base: dict, scen: dict | None, name: str, lan
     return line_chart(series, title=i18n.t("chart.scenario_title", lang, indicator=label,
                                            name=name),
                       alt=alt, y_title=label, indicator=indicator, lang=lang,
-                      base_year=base["years"][0], height=220)
+                      base_year=base["years"][0], height=220, projected=True)
 
 
 def map_view(svc: Services, indicator: str, year: int, lang: str, topo_url: str
@@ -393,7 +394,8 @@ def compare_view(svc: Services, regs: list, lang: str) -> dict:
         label = i18n.t("ind.aldersbaereevne_67", lang)
         charts.append(line_chart(series, title=i18n.t("compare.ab_title", lang),
                                  alt=i18n.t("compare.ab_alt", lang, parts=parts),
-                                 y_title=label, indicator="aldersbaereevne_67", lang=lang))
+                                 y_title=label, indicator="aldersbaereevne_67", lang=lang,
+                                 projected=True))
     return {"regions": [c[0] for c in cols], "rows": rows, "charts": charts, "year": y,
             "today_year": last, "has_projection": has_proj}
 
