@@ -242,6 +242,7 @@ def _warm(app: FastAPI) -> None:
         svc: Services = app.state.services
         svc.history("NO")
         svc.backtest(app.state.assets.cache_dir)
+        svc.trackrecord(app.state.assets.cache_dir)
         if svc.has_projection:
             svc.projection("NO")
             svc.map_values("share_67_plus", 2040)

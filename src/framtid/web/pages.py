@@ -262,6 +262,8 @@ def method_page(request: Request, lang: str):
                   provenance=svc.provenance(), params=list(DEFAULTS.values()),
                   backtest=V.backtest_table(svc.backtest(request.app.state.assets.cache_dir,
                                                          wait=0.5), lang),
+                  trackrecord=V.trackrecord_view(
+                      svc.trackrecord(request.app.state.assets.cache_dir, wait=0.5), lang),
                   levers=[V.lever_view(m, lang) for m in svc.levers()],
                   meta=svc.ctx.store.meta())
 

@@ -353,6 +353,54 @@ class Services:
             th.join(wait)
         return getattr(self, "_backtest", None)
 
+    def trackrecord(self, cache_dir=None, wait: float = 0.0) -> dict | None:
+        """SSB's rounds and framtid from the same base (model/trackrecord.py), computed once per
+        store version in the background and kept on disk; None while it is being computed or
+        where the store holds no SSB round."""
+        import json
+        from pathlib import Path
+
+        run = _optional("framtid.model.service", "run_trackrecord")
+        if run is None:
+            return None
+        version = self.ctx.store.version()
+        memo = getattr(self, "_trackrecord", None)
+        if memo is not None and memo[0] == version:
+            return memo[1]
+        path = Path(cache_dir) / f"trackrecord-{version}.json" if cache_dir else None
+        if path is not None and path.exists():
+            res = json.loads(path.read_text())
+            self._trackrecord = (version, res)
+            return res
+
+        def work():
+            try:
+                res = clean(run(self.ctx))
+            except FramtidError:
+                res = {"rows": [], "rounds": []}       # no rounds held: nothing to show
+            except Exception:  # pragma: no cover - the page then keeps saying «pending»
+                import logging
+
+                logging.getLogger("framtid.web").exception("track record failed")
+                return
+            if path is not None:
+                tmp = path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(res))
+                tmp.replace(path)
+            self._trackrecord = (version, res)
+
+        with self._lock:
+            th = getattr(self, "_trackrecord_thread", None)
+            if th is None or (not th.is_alive() and getattr(self, "_trackrecord_for", None)
+                              != version):
+                th = self._trackrecord_thread = threading.Thread(target=work, daemon=True)
+                self._trackrecord_for = version
+                th.start()
+        if wait:
+            th.join(wait)
+        memo = getattr(self, "_trackrecord", None)
+        return memo[1] if memo is not None and memo[0] == version else None
+
     # --- the national map ---------------------------------------------------------------
     def map_values(self, indicator: str, year: int | None = None) -> dict[str, float | None]:
         """Indicator value per kommune: today's (store) or in `year` (main scenario)."""

@@ -448,6 +448,24 @@ def region_charts(svc: Services, reg, proj: dict, lang: str,
     return out
 
 
+# --- track record ------------------------------------------------------------------------------
+def trackrecord_view(res: dict | None, lang: str) -> dict | None:
+    """The «How accurate have the projections been?» chart and summary for the method page."""
+    if not res or not res.get("rows"):
+        return None
+    from ..charts import trackrecord as tr_chart
+
+    chart = tr_chart.build(res, lang)
+    s = res.get("summary") or {}
+    return {"chart": from_chart(chart, lang),
+            "summary": i18n.t("method.trackrecord_summary", lang,
+                              rounds=len(res.get("rounds", [])),
+                              first=res["rounds"][0], last=res["rounds"][-1],
+                              ssb=i18n.fmt_dec(s.get("mean_mape_total_ssb") or 0, lang, 1),
+                              framtid=i18n.fmt_dec(s.get("mean_mape_total_framtid") or 0, lang, 1),
+                              wins=s.get("framtid_better_total", 0), n=s.get("n_rows", 0))}
+
+
 # --- backtest ----------------------------------------------------------------------------------
 BT_COLUMNS = ("mape_total", "malpe_total", "mape_0_19", "mape_80_plus", "within_5pct",
               "coverage80")
