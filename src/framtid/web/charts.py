@@ -119,8 +119,9 @@ def line_chart(series: list[dict], *, title: str, alt: str, y_title: str, indica
 
 def map_chart(values: dict[str, float | None], names: dict[str, str], *, indicator: str,
               year: int, lang: str, topo_url: str, title: str, alt: str,
-              table_caption: str, height: int = 620) -> ChartPayload:
-    """Kommuner coloured by an indicator; the borders come from `topo_url` (same origin)."""
+              table_caption: str, height: int = 620, projected: bool = False) -> ChartPayload:
+    """Kommuner coloured by an indicator; the borders come from `topo_url` (same origin).
+    `projected`: the values come from framtid's projection (a year after the last registered)."""
     kind = "share" if indicator == "population_change" else INDICATOR_KIND.get(indicator,
                                                                                "number")
     rows = [{"code": c, "name": names.get(c, c), "value": v} for c, v in values.items()
@@ -159,7 +160,8 @@ def map_chart(values: dict[str, float | None], names: dict[str, str], *, indicat
              "columns": [i18n.t("chart.kommune", lang), label, i18n.t("chart.code", lang)],
              "rows": table_rows, "links": [r["code"] for r in ranked]}
     return ChartPayload(new_id("map"), "map", title, alt, spec, table,
-                        source=i18n.t("site.source", lang))
+                        source=i18n.t("site.source_projection" if projected else "site.source",
+                                      lang))
 
 
 def from_story(chart: dict, lang: str, kind: str = "story") -> ChartPayload:

@@ -208,7 +208,8 @@ def map_view(svc: Services, indicator: str, year: int, lang: str, topo_url: str
     return map_chart(values, names, indicator=indicator, year=year, lang=lang,
                      topo_url=topo_url, title=title, alt=alt,
                      table_caption=i18n.t("map.table_caption", lang, indicator=label,
-                                          period=period))
+                                          period=period),
+                     projected=year > svc.ctx.last_year)
 
 
 # --- simulation --------------------------------------------------------------------------------
