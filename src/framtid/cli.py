@@ -190,7 +190,7 @@ def _pairs(items: list[str] | None, what: str) -> dict[str, float]:
 
 @app.command()
 def project(region: str,
-            scenario: str = typer.Option("main", help="main | low | high"),
+            scenario: str = typer.Option("main", help="main | low | high | own"),
             lever: Optional[list[str]] = typer.Option(None, "--lever", help="NAME=VALUE, repeatable"),
             param: Optional[list[str]] = typer.Option(None, "--param",
                                                        help="Override a parameter: NAME=VALUE"),
@@ -209,20 +209,29 @@ def project(region: str,
         _emit_json(res)
         return
     ind = res["indicators"]
-    t = Table("year", "population", "0–19", "20–66", "67+", "80+", "20–66 per 67+",
-              "care share", title=f"{reg.official_name} — scenario {res['scenario']['name']}")
+    official = res.get("official") or {}
+    ssb_main = (official.get("alternatives") or {}).get("MMMM")
+    ssb_at = dict(zip(ssb_main["years"], ssb_main["total"])) if ssb_main else {}
+    cols = ["year", "population", "0–19", "20–66", "67+", "80+", "20–66 per 67+", "care share"]
+    if ssb_at:
+        cols.insert(2, f"SSB {official.get('round')} MMMM")
+    t = Table(*cols, title=f"{reg.official_name} — scenario {res['scenario']['name']}")
     for i, y in enumerate(res["years"]):
         if y % 5 and i not in (0, len(res["years"]) - 1):
             continue
         share = ind["care_share_of_workforce"][i]
-        t.add_row(str(y), f"{res['total'][i]:,.0f}", f"{res['age_groups']['0-19'][i]:,.0f}",
+        ssb_cell = ([f"{ssb_at[y]:,.0f}" if y in ssb_at else "–"] if ssb_at else [])
+        t.add_row(str(y), f"{res['total'][i]:,.0f}", *ssb_cell,
+                  f"{res['age_groups']['0-19'][i]:,.0f}",
                   f"{res['age_groups']['20-66'][i]:,.0f}", f"{res['age_groups']['67+'][i]:,.0f}",
                   f"{res['age_groups']['80+'][i]:,.0f}",
                   f"{ind['aldersbaereevne_67'][i]:.2f}" if ind["aldersbaereevne_67"][i] else "–",
                   f"{share * 100:.1f} %" if share else "–")
     out.print(t)
-    out.print("Kilde: Statistisk sentralbyrå; framtid projection. Care share and employment use "
-              "OLD SSB employment rates by age (2006/2016) scaled to 2024 (framtid params).")
+    out.print("Kilde: Statistisk sentralbyrå · Framskriving: framtid, på data fra SSB"
+              + (f" · SSB {official.get('round')} MMMM: SSB's own projection" if ssb_at else "")
+              + ". Care share and employment use OLD SSB employment rates by age (2006/2016) "
+              "scaled to 2024 (framtid params).")
 
 
 @app.command()
