@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -82,17 +84,44 @@ def read_all(db_path: Path) -> Dataset:
     return ds
 
 
+# A reader that opens the store while `data import` swaps it may meet a lock or a half-visible
+# file for a moment: such opens are retried briefly, never shown to the user.
+OPEN_RETRIES = 8
+OPEN_RETRY_SLEEP = 0.025
+
+
+def _transient(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, (duckdb.IOException, OSError)) and (
+        "lock" in text or "no such file" in text or "resource temporarily unavailable" in text)
+
+
 @contextmanager
 def connect(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the store file as it is now.
+
+    The file is ATTACHed to a fresh in-memory DuckDB instance instead of `duckdb.connect(path)`:
+    DuckDB shares one instance per path inside a process, so while any connection to the old
+    file is still open, `connect(path)` would keep returning the *old* store after a swap.
+    """
     db_path = Path(db_path)
     if not db_path.exists():
         raise StoreEmpty(
             f"No data store at {db_path}. Run `framtid data import DIR` or `framtid data update`."
         )
-    try:
-        con = duckdb.connect(str(db_path), read_only=True)
-    except duckdb.Error as exc:
-        raise FramtidError(f"Cannot open the data store {db_path}: {exc}") from exc
+    quoted = str(db_path).replace("'", "''")
+    for attempt in range(OPEN_RETRIES):
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute(f"ATTACH '{quoted}' AS store (READ_ONLY)")
+            con.execute("USE store")
+            break
+        except duckdb.Error as exc:
+            con.close()
+            if _transient(exc) and attempt < OPEN_RETRIES - 1:
+                time.sleep(OPEN_RETRY_SLEEP * (attempt + 1))
+                continue
+            raise FramtidError(f"Cannot open the data store {db_path}: {exc}") from exc
     try:
         yield con
     finally:
@@ -108,30 +137,42 @@ def is_ready(db_path: Path) -> bool:
 
 
 class Store:
-    """Read-only access to one store file; caches what the model reads often."""
+    """Read-only access to one store file; caches what the model reads often.
+
+    Every cached value is kept with the store version it was read from, and only when the file
+    did not change while it was read (the version before and after agree), so a swap under a
+    running server never leaves old data labelled with the new version. Thread-safe.
+    """
 
     def __init__(self, db_path: Path):
         self.path = Path(db_path)
-        self._stamp: int | None = None
-        self._reset()
-
-    def _reset(self) -> None:
-        self._cube: tuple[np.ndarray, list[str], np.ndarray] | None = None
-        self._nation: tuple[np.ndarray, np.ndarray] | None = None
-        self._regions: pd.DataFrame | None = None
-        self.__dict__.pop("_meta", None)
+        self._lock = threading.Lock()
+        self._memo: dict[str, tuple[int, object]] = {}
 
     def version(self) -> int:
         """Changes whenever the store file is swapped (import, update): caches follow it, so a
-        running server never mixes an old population with a new one."""
+        running server never mixes an old population with a new one. Read it once per request
+        or job and pass it down."""
         try:
-            stamp = self.path.stat().st_mtime_ns
+            return self.path.stat().st_mtime_ns
         except FileNotFoundError:
-            stamp = 0
-        if stamp != self._stamp:
-            self._stamp = stamp
-            self._reset()
-        return stamp
+            return 0
+
+    def cached(self, name: str, load, tries: int = 5):
+        """`load()` memoised per store version (see the class docstring)."""
+        value = None
+        for _ in range(tries):
+            v = self.version()
+            with self._lock:
+                hit = self._memo.get(name)
+            if hit is not None and hit[0] == v:
+                return hit[1]
+            value = load()
+            if self.version() == v:
+                with self._lock:
+                    self._memo[name] = (v, value)
+                return value
+        return value  # swapped on every try: correct for some recent version, not cached
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         with connect(self.path) as con:
@@ -144,52 +185,47 @@ class Store:
             ).fetchone()[0])
 
     def meta(self) -> dict[str, str]:
-        self.version()
-        if not hasattr(self, "_meta"):
-            self._meta = dict(self.query("SELECT key, value FROM meta").values.tolist())
-        return self._meta
+        return self.cached("meta", lambda: dict(
+            self.query("SELECT key, value FROM meta").values.tolist()))
 
     def regions(self) -> pd.DataFrame:
-        self.version()
-        if self._regions is None:
-            self._regions = self.query("SELECT * FROM regions")
-        return self._regions
+        return self.cached("regions", lambda: self.query("SELECT * FROM regions"))
 
     def provenance(self) -> pd.DataFrame:
         return self.query("SELECT * FROM provenance ORDER BY \"table\"")
 
     def population_cube(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """(years, kommune codes, P[year, kommune, sex, age]) as float64; NaN where missing."""
-        self.version()
-        if self._cube is None:
-            df = self.query(
-                "SELECT year, region_code, sex, age, population FROM population "
-                "WHERE region_code <> 'NO'"
-            )
-            years = np.sort(df["year"].unique())
-            codes = sorted(df["region_code"].unique())
-            cube = np.full((len(years), len(codes), 2, N_AGES), np.nan)
-            yi = np.searchsorted(years, df["year"].to_numpy())
-            ki = np.searchsorted(np.array(codes), df["region_code"].to_numpy())
-            si = (df["sex"].to_numpy() == "male").astype(int)
-            cube[yi, ki, si, df["age"].to_numpy()] = df["population"].to_numpy()
-            self._cube = (years, codes, cube)
-        return self._cube
+        return self.cached("cube", self._load_cube)
+
+    def _load_cube(self) -> tuple[np.ndarray, list[str], np.ndarray]:
+        df = self.query(
+            "SELECT year, region_code, sex, age, population FROM population "
+            "WHERE region_code <> 'NO'"
+        )
+        years = np.sort(df["year"].unique())
+        codes = sorted(df["region_code"].unique())
+        cube = np.full((len(years), len(codes), 2, N_AGES), np.nan)
+        yi = np.searchsorted(years, df["year"].to_numpy())
+        ki = np.searchsorted(np.array(codes), df["region_code"].to_numpy())
+        si = (df["sex"].to_numpy() == "male").astype(int)
+        cube[yi, ki, si, df["age"].to_numpy()] = df["population"].to_numpy()
+        return years, codes, cube
 
     def nation_series(self) -> tuple[np.ndarray, np.ndarray]:
         """(years, P[year, sex, age]) for Norway: SSB's national series, not a sum."""
-        self.version()
-        if self._nation is None:
-            df = self.query(
-                "SELECT year, sex, age, population FROM population WHERE region_code = 'NO'"
-            )
-            years = np.sort(df["year"].unique())
-            arr = np.zeros((len(years), 2, N_AGES))
-            arr[np.searchsorted(years, df["year"].to_numpy()),
-                (df["sex"].to_numpy() == "male").astype(int), df["age"].to_numpy()] = (
-                df["population"].to_numpy())
-            self._nation = (years, arr)
-        return self._nation
+        return self.cached("nation", self._load_nation)
+
+    def _load_nation(self) -> tuple[np.ndarray, np.ndarray]:
+        df = self.query(
+            "SELECT year, sex, age, population FROM population WHERE region_code = 'NO'"
+        )
+        years = np.sort(df["year"].unique())
+        arr = np.zeros((len(years), 2, N_AGES))
+        arr[np.searchsorted(years, df["year"].to_numpy()),
+            (df["sex"].to_numpy() == "male").astype(int), df["age"].to_numpy()] = (
+            df["population"].to_numpy())
+        return years, arr
 
     def table(self, name: str) -> pd.DataFrame:
         return self.query(f'SELECT * FROM "{name}"')

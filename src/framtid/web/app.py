@@ -41,7 +41,7 @@ class Assets:
         self.cache_dir = cache_dir or self._pick_cache_dir(ctx.db_path)
         self._lock = threading.Lock()
         self._vega: Path | None = None
-        self._map: bytes | None = None
+        self._map: tuple[int, bytes] | None = None    # (store version, TopoJSON)
         import vl_convert
 
         self.vega_version = vl_convert.__version__
@@ -77,18 +77,29 @@ class Assets:
                 self._vega = path
             return self._vega
 
-    def kommune_map(self) -> bytes:
-        with self._lock:
-            if self._map is None:
-                import json
+    def kommune_map(self, version: int | None = None) -> bytes:
+        """The kommune TopoJSON of store version `version` (read once by the caller): rebuilt
+        after a swap, so the new URL never serves the old borders and names."""
+        import json
 
-                topo = rewind_topology(self.ctx.store.map_content("kommuner"))
-                self._map = json.dumps(topo, separators=(",", ":")).encode()
-            return self._map
+        version = self.ctx.store.version() if version is None else version
+        with self._lock:
+            if self._map is not None and self._map[0] == version:
+                return self._map[1]
+            topo = rewind_topology(self.ctx.store.map_content("kommuner"))
+            data = json.dumps(topo, separators=(",", ":")).encode()
+            if self.ctx.store.version() == version:
+                self._map = (version, data)
+            return data
+
+    @staticmethod
+    def map_version_of(version: int) -> str:
+        return hashlib.sha1(str(version).encode()).hexdigest()[:10]
 
     @property
     def map_version(self) -> str:
-        return hashlib.sha1(str(self.ctx.db_path.stat().st_mtime).encode()).hexdigest()[:10]
+        """Part of the map's URL: changes with the store version."""
+        return self.map_version_of(self.ctx.store.version())
 
 
 def rewind_topology(topo: dict) -> dict:

@@ -273,7 +273,8 @@ def asset(request: Request, name: str):
     if name == assets.vega_name:
         return Response(assets.vega_path().read_bytes(), media_type="text/javascript",
                         headers={"Cache-Control": "public, max-age=31536000, immutable"})
-    if name == f"kommuner-{assets.map_version}.topo.json":
-        return Response(assets.kommune_map(), media_type="application/json",
+    version = request.app.state.ctx.store.version()
+    if name == f"kommuner-{assets.map_version_of(version)}.topo.json":
+        return Response(assets.kommune_map(version), media_type="application/json",
                         headers={"Cache-Control": "public, max-age=86400"})
     return error_page(request, 404)
