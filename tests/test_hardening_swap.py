@@ -17,7 +17,7 @@ with warnings.catch_warnings():
 from framtid.context import Context
 from framtid.model import service as model_service
 from framtid.pipeline import import_snapshot
-from framtid.store import Store, connect
+from framtid.store import connect
 
 
 @pytest.fixture()
@@ -27,23 +27,23 @@ def store_copy(tmp_path, db_path):
     return path
 
 
-class TickingStore(Store):
-    """A store whose version changes on every read: the worst case of swaps mid-request."""
+def test_projection_with_paths_survives_a_swap_while_fitting(store_copy, monkeypatch):
+    """Before: KeyError (db, mtime, year) in _stochastic_params, whose cache key was re-read after
+    the file had been swapped (here: the store's version changes each time the model reads it)."""
+    from framtid.model.inputs import ModelInputs
 
-    def __init__(self, path):
-        super().__init__(path)
-        self.ticks = 0
-
-    def version(self) -> int:
-        self.ticks += 1
-        return self.ticks
-
-
-def test_projection_with_paths_survives_a_version_change_mid_request(store_copy):
-    """Before: KeyError (db, mtime, year) in _stochastic_params when the key was re-read."""
     ctx = Context(store_copy)
-    ctx.store = TickingStore(store_copy)
     model_service.clear_cache()
+    read = ModelInputs.from_store.__func__
+    tick = iter(range(10**9, 2 * 10**9))
+
+    def from_store_then_swap(cls, *args, **kwargs):
+        out = read(cls, *args, **kwargs)
+        ns = next(tick) * 1000
+        os.utime(store_copy, ns=(ns, ns))   # «swapped» while the model was being fitted
+        return out
+
+    monkeypatch.setattr(ModelInputs, "from_store", classmethod(from_store_then_swap))
     res = model_service.project_region(ctx, "3403", paths=20, to_year=2030)
     assert "quantiles" in res and res["years"][-1] == 2030
     model_service.clear_cache()

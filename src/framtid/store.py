@@ -2,6 +2,7 @@
 
 Writes are atomic: a new store is built beside the old one (`<db>.new`), checkpointed, closed and
 then moved over it with os.replace, so a failed import or update leaves the previous store as it was.
+One import or update runs at a time (`import_lock`: a non-blocking flock on `<db>.lock`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,63 @@ from .sources.snapshot import N_AGES, Dataset
 
 SCHEMA_VERSION = "1"
 SEXES = ("female", "male")  # axis order used by every array in framtid
+
+
+class ImportRunning(FramtidError):
+    """Another `data import` or `data update` holds the store's lock file."""
+
+
+_held: dict[str, int] = {}          # lock files this process holds, with their nesting depth
+_held_lock = threading.Lock()
+
+
+def lock_path(db_path: Path) -> Path:
+    return Path(db_path).with_name(Path(db_path).name + ".lock")
+
+
+@contextmanager
+def import_lock(db_path: Path) -> Iterator[Path]:
+    """One import or update at a time per store: an exclusive, non-blocking `flock` on
+    `<db>.lock` beside the store. A second one fails at once with ImportRunning (exit code 2)
+    instead of racing for `<db>.new`. The kernel drops the lock when the process dies, so a
+    crashed import never leaves the store locked. Re-entrant within one process."""
+    import fcntl
+
+    path = lock_path(db_path)
+    key = str(path.resolve())
+    with _held_lock:
+        if _held.get(key):
+            _held[key] += 1
+            nested = True
+        else:
+            nested = False
+    if nested:
+        try:
+            yield path
+        finally:
+            with _held_lock:
+                _held[key] -= 1
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise FramtidError(f"Cannot create the lock file {path}: {exc.strerror or exc}") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ImportRunning(f"another import is running (lock {path})") from None
+        with _held_lock:
+            _held[key] = 1
+        try:
+            yield path
+        finally:
+            with _held_lock:
+                _held.pop(key, None)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def write_dataset(db_path: Path, ds: Dataset, *, origin: str) -> None:
@@ -53,12 +111,15 @@ def write_dataset(db_path: Path, ds: Dataset, *, origin: str) -> None:
         con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
         con.execute("CHECKPOINT")
+        con.close()                       # moved into place only once closed and on disk
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, db_path)
     except BaseException:
         con.close()
-        tmp.unlink(missing_ok=True)
+        for p in (tmp, Path(str(tmp) + ".wal")):
+            p.unlink(missing_ok=True)
         raise
-    con.close()
-    os.replace(tmp, db_path)
 
 
 def merge_tables(db_path: Path, new_tables: Dataset, *, origin: str) -> None:
