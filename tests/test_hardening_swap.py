@@ -129,10 +129,12 @@ def test_map_topojson_and_backtest_follow_the_store(store_copy, tmp_path, shared
 
 
 def test_ten_imports_under_load_give_no_errors(store_copy, shared_data):
-    """`data import` 10 times while threads ask for projections with paths and region pages."""
+    """`data import` 10 times while threads ask for projections with paths and region pages.
+    (The heavy-work cap is opened wide here: this test is about the swap, not about 503s.)"""
     from framtid.web.app import create_app
+    from framtid.web.services import Services
 
-    app = create_app(store_copy)
+    app = create_app(services=Services(Context(store_copy), heavy_slots=8, heavy_wait=120))
     urls = ["/api/regions/3403/projection?paths=50", "/nb/region/3403", "/api/regions/3403",
             "/healthz", "/api/regions/3403/history"]
     statuses: Counter = Counter()
@@ -144,12 +146,17 @@ def test_ten_imports_under_load_give_no_errors(store_copy, shared_data):
         while not stop.is_set():
             url = urls[i % len(urls)]
             i += 1
-            r = client.get(url)
+            try:
+                r = client.get(url)
+            except Exception as exc:  # noqa: BLE001 - any escape is a failure to report
+                statuses["exception"] += 1
+                failures.append(f"{url} → {exc!r}")
+                continue
             statuses[r.status_code] += 1
             if not 200 <= r.status_code < 300:
                 failures.append(f"{url} → {r.status_code}: {r.text[:200]}")
 
-    with TestClient(app) as client:
+    with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get(urls[0]).status_code == 200
         threads = [threading.Thread(target=hammer, args=(k,)) for k in range(3)]
         for t in threads:
@@ -163,6 +170,7 @@ def test_ten_imports_under_load_give_no_errors(store_copy, shared_data):
                 t.join(120)
         versions = app.state.ctx.store.version()
         assert client.get("/healthz").status_code == 200
-    assert not failures, failures[:5]
+    print("swap under load:", dict(statuses))
+    assert not failures, (dict(statuses), failures[:5])
     assert sum(statuses.values()) > 20, statuses
     assert versions == os.stat(store_copy).st_mtime_ns

@@ -88,22 +88,28 @@ def _floats(a: np.ndarray) -> list:
     return np.asarray(a, dtype=float).tolist()
 
 
+def _check_to_year(to_year, base: int) -> None:
+    if isinstance(to_year, bool) or not isinstance(to_year, (int, np.integer)):
+        raise FramtidError(f"to_year must be a whole year between {base + 1} and {MAX_YEAR}.")
+    if not base < int(to_year) <= MAX_YEAR:
+        raise FramtidError(f"to_year must be between {base + 1} and {MAX_YEAR}; got {to_year}.")
+
+
 def project_region(ctx: "Context", region_code: str, scenario: str = "main",
                    levers: dict[str, float] | None = None, to_year: int = 2050,
                    paths: int | None = None) -> dict:
     """Projection of one region (kommune, BA-region, fylke or Norway) as plain JSON data."""
     lv = resolve(scenario, levers)
     region = ctx.regions.resolve(region_code)
-    fm, slot = fitted_entry(ctx, version=ctx.store.version())
-    base = fm.base_year
-    if isinstance(to_year, bool) or not isinstance(to_year, (int, np.integer)):
-        raise FramtidError(f"to_year must be a whole year between {base + 1} and {MAX_YEAR}.")
-    if not base < int(to_year) <= MAX_YEAR:
-        raise FramtidError(f"to_year must be between {base + 1} and {MAX_YEAR}; got {to_year}.")
+    # Cheap checks before the expensive fit: the base is the store's last year.
+    _check_to_year(to_year, ctx.last_year)
     if paths is not None and (isinstance(paths, bool) or not isinstance(paths, (int, np.integer))
                               or not 1 <= paths <= MAX_PATHS):
         raise FramtidError(f"paths must be a whole number between 1 and {MAX_PATHS:,}; "
                            f"got {paths!r}.")
+    fm, slot = fitted_entry(ctx, version=ctx.store.version())
+    base = fm.base_year
+    _check_to_year(to_year, base)
     to_year = int(to_year)
     k_idx = fm.inputs.kommune_index(ctx.regions.kommuner_in(region.code))
     base_tot = np.nan_to_num(fm.inputs.base_pop[k_idx]).sum(axis=(1, 2))

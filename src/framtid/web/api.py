@@ -11,10 +11,12 @@ lever and its range; no input gives a 5xx.
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import FramtidError, UnknownRegion
+from ..regions import MAX_QUERY
 from . import i18n
 from . import views as V
 from .services import (
@@ -31,6 +33,10 @@ from .services import (
 Lang = Literal["nb", "nn", "en"]
 Level = Literal["land", "fylke", "ba", "kommune"]
 RESERVED = {"scenario", "to_year", "lang", "paths"}
+# A region code or name; longer than MAX_QUERY characters is 422 at once (no search is run).
+Code = Annotated[str, PathParam(max_length=MAX_QUERY, description=(
+    "Region code: NO, a fylke (34), a BA-region (BA005) or a kommune (3403)"),
+    examples=["3403"])]
 
 
 # --- response models (documentation and schema checks) ---------------------------------------
@@ -229,7 +235,7 @@ def build_router(svc: Services) -> APIRouter:
 
     @router.get("/api/regions/{code}", response_model=RegionOut, responses=E404,
                 tags=["regions"])
-    def region(code: str):
+    def region(code: Code):
         try:
             reg = svc.region(code)
         except UnknownRegion:
@@ -241,7 +247,7 @@ def build_router(svc: Services) -> APIRouter:
 
     @router.get("/api/regions/{code}/history", response_model=HistoryOut, responses=E404,
                 tags=["regions"])
-    def history(code: str):
+    def history(code: Code):
         """Registered population and indicators per year (1 January) from the store."""
         try:
             reg = svc.region(code)
@@ -270,7 +276,7 @@ def build_router(svc: Services) -> APIRouter:
     @router.get("/api/regions/{code}/projection", response_model=None,
                 responses={200: {"model": ProjectionOut}, **E404, **E422},
                 openapi_extra={"parameters": lever_params}, tags=["model"])
-    def projection(request: Request, code: str, scenario: Scenario = "main",  # type: ignore
+    def projection(request: Request, code: Code, scenario: Scenario = "main",  # type: ignore
                    to_year: Annotated[int, Query(ge=2030, le=2075)] = TO_YEAR):
         """The projection of `framtid project CODE --json`: population by sex and age, totals,
         age groups and indicators per year; levers as query parameters (e.g.
@@ -292,7 +298,7 @@ def build_router(svc: Services) -> APIRouter:
     @router.get("/api/regions/{code}/simulation", response_model=None,
                 responses={200: {"model": SimulationOut}, **E404, **E422},
                 openapi_extra={"parameters": lever_params}, tags=["model"])
-    def simulation(request: Request, code: str, lang: Lang = "nb"):
+    def simulation(request: Request, code: Code, lang: Lang = "nb"):
         """What the simulation page shows for these lever values: baseline and scenario in
         2040 (numbers and text formatted for `lang`), charts, the URL to share."""
         try:
@@ -316,7 +322,7 @@ def build_router(svc: Services) -> APIRouter:
 
     @router.get("/api/regions/{code}/what-it-takes", response_model=WhatItTakesOut,
                 responses={**E404, **E422}, tags=["model"])
-    def what_it_takes(code: str, indicator: IndName, lever: LeverName,  # type: ignore
+    def what_it_takes(code: Code, indicator: IndName, lever: LeverName,  # type: ignore
                       year: Annotated[int, Query(ge=2030, le=2050)] = STORY_YEAR,
                       scenario: Scenario = "main", lang: Lang = "nb"):  # type: ignore
         """«Dette må til»: the lever value that keeps an indicator at today's level in `year`."""
@@ -337,7 +343,7 @@ def build_router(svc: Services) -> APIRouter:
 
     @router.get("/api/regions/{code}/charts/{kind}", response_model=ChartOut,
                 responses={**E404, **E422}, tags=["charts"])
-    def region_chart(code: str, kind: ChartKind, lang: Lang = "nb"):  # type: ignore
+    def region_chart(code: Code, kind: ChartKind, lang: Lang = "nb"):  # type: ignore
         """One chart of a region's main projection (framtid.charts): Vega-Lite spec, text
         alternative and data table. The kommune map is /api/map."""
         try:
@@ -361,7 +367,7 @@ def _story_routes(router: APIRouter, svc: Services) -> APIRouter:
 
     @router.get("/api/regions/{code}/story", response_model=None, responses=E404,
                 tags=["charts"])
-    def story(code: str, lang: Lang = "nb"):
+    def story(code: Code, lang: Lang = "nb"):
         """The generated story (beats with text, measured actions and chart specs)."""
         try:
             reg = svc.region(code)

@@ -25,7 +25,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from .. import __version__ as FRAMTID_VERSION
 from ..context import Context
-from .services import Services
+from .services import Busy, Services
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -156,6 +156,32 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'u
        "base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
 
 
+MAX_URL_BYTES = 8192   # path + query string; longer requests are refused with 414 before routing
+
+
+class URLCap:
+    """ASGI middleware: a request whose target (path and query) exceeds `limit` bytes is answered
+    414 at once, before any routing, parsing or search work is done for it."""
+
+    def __init__(self, app, limit: int = MAX_URL_BYTES):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            size = len(scope.get("raw_path") or scope.get("path", "").encode()) + len(
+                scope.get("query_string") or b"")
+            if size > self.limit:
+                body = b'{"detail":"URI too long"}'
+                await send({"type": "http.response.start", "status": 414,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode()),
+                                        (b"connection", b"close")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(db_path: Path | str | None = None, *, services: Services | None = None,
                warm: bool = False) -> FastAPI:
     """One app over one store. `db_path` defaults to $FRAMTID_HOME/framtid.duckdb."""
@@ -174,6 +200,7 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
         docs_url="/api/docs", redoc_url=None,
     )
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
+    app.add_middleware(URLCap)   # added last: runs first
     app.state.ctx = ctx
     app.state.services = svc
     app.state.assets = Assets(ctx)
@@ -217,6 +244,16 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
         if exc.status_code == 405:
             return Response(status_code=405, headers=getattr(exc, "headers", None))
         return error_page(request, exc.status_code)
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy):
+        headers = {"Retry-After": str(exc.retry_after)}
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "busy: too many heavy computations at once; retry "
+                                 f"after {exc.retry_after} s"}, status_code=503, headers=headers)
+        page = error_page(request, 503)
+        page.headers.update(headers)
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

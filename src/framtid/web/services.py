@@ -138,12 +138,52 @@ class LRU:
         return value
 
 
+class Busy(Exception):
+    """Too many heavy computations at once: answered 503 with Retry-After (not a user error)."""
+
+    retry_after = 5
+
+
+class HeavyGate:
+    """At most `slots` heavy computations (stochastic runs, cold story/aggregate/map/solver
+    results) at once. A request that cannot get a slot within `wait` seconds gets Busy (503) instead
+    of queueing behind the others until every request times out. Re-entrant per thread."""
+
+    def __init__(self, slots: int, wait: float):
+        self.slots = max(1, int(slots))
+        self.wait = float(wait)
+        self._sem = threading.BoundedSemaphore(self.slots)
+        self._mine = threading.local()
+
+    def __enter__(self):
+        depth = getattr(self._mine, "depth", 0)
+        if depth == 0 and not self._sem.acquire(timeout=self.wait):
+            raise Busy()
+        self._mine.depth = depth + 1
+        return self
+
+    def __exit__(self, *exc):
+        self._mine.depth -= 1
+        if self._mine.depth == 0:
+            self._sem.release()
+        return False
+
+
+def _heavy_gate(slots: int | None, wait: float | None) -> HeavyGate:
+    import os
+
+    slots = slots or int(os.environ.get("FRAMTID_HEAVY_SLOTS", 0) or (os.cpu_count() or 2))
+    wait = wait if wait is not None else float(os.environ.get("FRAMTID_HEAVY_WAIT", 2.0))
+    return HeavyGate(slots, wait)
+
+
 class Services:
-    def __init__(self, ctx):
+    def __init__(self, ctx, *, heavy_slots: int | None = None, heavy_wait: float | None = None):
         self.ctx = ctx
         self._cache = LRU(256, ctx.store.version)
         self._lock = threading.Lock()
         self._map_values: dict[tuple, dict] = {}
+        self.heavy = _heavy_gate(heavy_slots, heavy_wait)
 
     # --- what is available --------------------------------------------------------------
     @property
@@ -278,7 +318,15 @@ class Services:
         hit = self._cache.get(key, version)
         if hit is not None:
             return hit
-        proj = project_with_indicators(self.ctx, code, scenario, levers, to_year, paths)
+        try:
+            aggregate = self.ctx.regions.get(code).level != "kommune"
+        except UnknownRegion:
+            aggregate = False       # project_with_indicators says what is wrong
+        if paths or aggregate:
+            with self.heavy:        # stochastic runs and aggregates: limited, 503 beyond
+                proj = project_with_indicators(self.ctx, code, scenario, levers, to_year, paths)
+        else:
+            proj = project_with_indicators(self.ctx, code, scenario, levers, to_year, paths)
         return self._cache.put(key, clean(proj), version)
 
     @property
@@ -294,7 +342,8 @@ class Services:
         hit = self._cache.get(key, version)
         if hit is not None:
             return hit
-        res = clean(what_it_takes(self.ctx, code, indicator, lever, year, scenario))
+        with self.heavy:            # the solver runs many projections
+            res = clean(what_it_takes(self.ctx, code, indicator, lever, year, scenario))
         return self._cache.put(key, res, version)
 
     def lever_reach(self) -> dict[str, set[str] | None]:
@@ -321,7 +370,9 @@ class Services:
             if teller_version != version:  # new data, new facts
                 teller = _optional("framtid.story.render", "StoryTeller")(self.ctx)
                 self._teller = (version, teller)
-        return self._cache.put(key, clean(teller.story(code, lang)), version)
+        with self.heavy:
+            story = clean(teller.story(code, lang))
+        return self._cache.put(key, story, version)
 
     BACKTEST_BASES = tuple(range(2010, 2017))
     BACKTEST_HORIZON = 10
@@ -385,7 +436,8 @@ class Services:
         with self._lock:
             if key in self._map_values:
                 return self._map_values[key]
-        out = self._kommune_values(indicator, year)
+        with self.heavy:            # every kommune at once
+            out = self._kommune_values(indicator, year)
         with self._lock:
             if self.ctx.store.version() == version:   # keep only values of the current store
                 for k in [k for k in self._map_values if k[0] != version]:
