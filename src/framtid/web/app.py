@@ -182,6 +182,65 @@ class URLCap:
         await self.app(scope, receive, send)
 
 
+class HeadAsGet:
+    """ASGI middleware: HEAD is answered wherever GET is (same status and headers, no body)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message):
+            if message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class RelativeRedirects:
+    """ASGI middleware: a redirect never names a host. Starlette's trailing-slash redirect builds
+    an absolute URL from the request's Host header (`Host: evil.example` gave `Location:
+    http://evil.example/…`); it becomes a path, with leading slashes collapsed so that it cannot
+    turn into a protocol-relative URL (`//evil.example/`)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def relative(message):
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                from urllib.parse import urlsplit
+
+                headers = []
+                for name, value in message.get("headers", []):
+                    if name.lower() == b"location":
+                        url = urlsplit(value.decode("latin-1"))
+                        path = "/" + (url.path or "/").lstrip("/\\")
+                        value = (path + (f"?{url.query}" if url.query else "")).encode("latin-1")
+                    headers.append((name, value))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, relative)
+
+
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), "
+                      "magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()")
+
+
+def debug_enabled() -> bool:
+    """FRAMTID_DEBUG=1 adds internal timing (Server-Timing) to responses."""
+    return os.environ.get("FRAMTID_DEBUG", "").lower() in ("1", "true", "yes", "on")
+
+
 def create_app(db_path: Path | str | None = None, *, services: Services | None = None,
                warm: bool = False) -> FastAPI:
     """One app over one store. `db_path` defaults to $FRAMTID_HOME/framtid.duckdb."""
@@ -200,7 +259,10 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
         docs_url="/api/docs", redoc_url=None,
     )
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
+    app.add_middleware(RelativeRedirects)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(URLCap)   # added last: runs first
+    debug = debug_enabled()
     app.state.ctx = ctx
     app.state.services = svc
     app.state.assets = Assets(ctx)
@@ -216,9 +278,12 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
     async def security_headers(request: Request, call_next):
         t0 = time.perf_counter()
         response = await call_next(request)
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"
+        if debug:   # internal timings only when asked for
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if response.headers.get("content-type", "").startswith("text/html"):
             response.headers.setdefault("Content-Security-Policy", CSP)
         return response
@@ -309,4 +374,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Path | str | None 
     import uvicorn
 
     app = create_app(db_path, warm=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False,
+                server_header=False)
