@@ -93,3 +93,40 @@ def test_serve_on_a_port_in_use_exits_2_with_a_suggestion(db_path):
     assert r.returncode == 2, r.stderr[-800:]
     assert f"port {port} is in use; try --port " in r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_serve_with_two_workers(db_path, tmp_path):
+    """`framtid serve --workers 2`: uvicorn runs the app factory in two worker processes."""
+    import signal
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = (tmp_path / "serve.log").open("w")
+    env = {**os.environ, "FRAMTID_SNAPSHOT": ""}
+    p = subprocess.Popen([*FRAMTID, "--db", str(db_path), "serve", "--port", str(port),
+                          "--workers", "2"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    assert r.status == 200
+                    assert r.headers.get("server") is None
+                    break
+            except OSError:
+                assert p.poll() is None, (tmp_path / "serve.log").read_text()
+                assert time.time() < deadline, "server did not start"
+                time.sleep(0.5)
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/regions/3403", method="HEAD")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.status == 200 and r.read() == b""
+        time.sleep(1)
+        text = (tmp_path / "serve.log").read_text()
+        assert text.count("Started server process") == 2, text
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(60)
+        log.close()

@@ -419,14 +419,18 @@ def bench(as_json: bool = typer.Option(False, "--json")) -> None:
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1"),
-          port: int = typer.Option(8000, min=1, max=65535)) -> None:
+          port: int = typer.Option(8000, min=1, max=65535),
+          workers: Optional[int] = typer.Option(
+              None, min=1, max=64, help="Worker processes (default: the number of cores)")
+          ) -> None:
     """Start the web app (Framtidsbilder); GET /healthz answers 200 when ready."""
     from .pipeline import ensure_store
+    from .web.app import default_workers
     from .web.app import serve as serve_app
 
     _check_port(host, port)
     ensure_store(state.db, _progress)
-    serve_app(host, port, state.db)
+    serve_app(host, port, state.db, workers or default_workers())
 
 
 # --- story and charts ------------------------------------------------------------------------

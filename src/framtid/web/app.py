@@ -1,7 +1,7 @@
 """The web app «Framtidsbilder»: server-rendered pages (nb, nn, en) and a JSON API with OpenAPI.
 
 `create_app(db_path)` builds one app over one store (one `Context` per app); `serve(host, port,
-db_path)` runs it with uvicorn. Every page reads without JavaScript; charts come alive with
+db_path, workers)` runs it with uvicorn (several workers: the `app_from_env` factory). Every page reads without JavaScript; charts come alive with
 Vega-Embed, which framtid serves itself (no CDN, no third-party request).
 """
 
@@ -369,10 +369,32 @@ def _warm(app: FastAPI) -> None:
         logging.getLogger("framtid.web").exception("warming the caches failed")
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Path | str | None = None) -> None:
-    """Run the web app with uvicorn (`framtid serve [--host] [--port]`)."""
+def app_from_env() -> FastAPI:
+    """App factory for uvicorn's worker processes: the store named by FRAMTID_SERVE_DB."""
+    return create_app(os.environ.get("FRAMTID_SERVE_DB") or None, warm=True)
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Path | str | None = None,
+          workers: int = 1) -> None:
+    """Run the web app with uvicorn (`framtid serve [--host] [--port] [--workers]`).
+
+    One worker runs the app in this process; several run `app_from_env` (an app factory) in
+    uvicorn worker processes, each with its own caches. The heavy-work cap is shared out: each
+    worker gets cores ÷ workers slots (at least one) unless FRAMTID_HEAVY_SLOTS says otherwise.
+    """
     import uvicorn
 
-    app = create_app(db_path, warm=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False,
-                server_header=False)
+    common = dict(host=host, port=port, log_level="info", proxy_headers=False,
+                  server_header=False)
+    if workers <= 1:
+        uvicorn.run(create_app(db_path, warm=True), **common)
+        return
+    from .. import config
+
+    os.environ["FRAMTID_SERVE_DB"] = str(Path(db_path or config.default_db_path()).resolve())
+    os.environ.setdefault("FRAMTID_HEAVY_SLOTS", str(max(1, default_workers() // workers)))
+    uvicorn.run("framtid.web.app:app_from_env", factory=True, workers=workers, **common)
