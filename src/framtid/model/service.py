@@ -43,18 +43,20 @@ def fitted_entry(ctx: "Context", base_year: int | None = None, *,
                  version: int | None = None) -> tuple[FittedModel, list]:
     """The fitted model and its stochastic slot together, cached under the store version it was
     actually fitted from. `version` is the one the caller read at the start of its request or job
-    (read once and passed down); the slot is never looked up again by a re-read key, so a store
-    swapped in the middle of a request cannot make the lookup fail."""
+    (read once and passed down) and is looked up first; the slot is never looked up again by a
+    re-read key, so a store swapped in the middle of a request cannot make the lookup fail."""
     path = str(Path(ctx.db_path).resolve())
+    v = ctx.store.version() if version is None else version
+    base = ctx.last_year if base_year is None else int(base_year)
+    with _lock:
+        hit = _cache.get((path, v, base))
+    if hit is not None:
+        return hit
     for _ in range(5):
-        v = ctx.store.version() if version is None else version
-        base = ctx.last_year if base_year is None else int(base_year)
-        key = (path, v, base)
-        with _lock:
-            hit = _cache.get(key)
-        if hit is not None:
-            return hit
         with _fit_lock:        # one fit at a time; cached lookups (above) never wait for it
+            v = ctx.store.version()            # the version this fit actually opens
+            base = ctx.last_year if base_year is None else int(base_year)
+            key = (path, v, base)
             with _lock:
                 hit = _cache.get(key)
             if hit is not None:
@@ -62,7 +64,6 @@ def fitted_entry(ctx: "Context", base_year: int | None = None, *,
             inp = ModelInputs.from_store(ctx.store, ctx.regions, base)
             hit = (FittedModel.fit(inp), [None])
         if ctx.store.version() != v:   # swapped while fitting: fit again from the file as it is
-            version = None
             continue
         with _lock:
             for k in [k for k in _cache if k[0] == path and k[1] != v]:
