@@ -16,7 +16,7 @@ FRAMTID = [sys.executable, "-c", "from framtid.cli import main; main()"]
 def _run(args: list[str], db: Path | str, timeout: int = 120, **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "FRAMTID_SNAPSHOT": "", "COLUMNS": "200"}
     return subprocess.run([*FRAMTID, "--db", str(db), *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, **kw)
+                          check=False, timeout=timeout, env=env, **kw)
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,7 @@ def test_second_import_exits_2_while_one_runs(store_copy, shared_data):
     try:
         t = time.perf_counter()
         r = subprocess.run([*FRAMTID, "--db", str(store_copy), "data", "import", str(shared_data)],
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, check=False, timeout=120)
         took = time.perf_counter() - t
         assert r.returncode == 2, r.stderr
         assert f"another import is running (lock {lock_path(store_copy)})" in r.stderr
@@ -58,7 +58,7 @@ def test_second_import_exits_2_while_one_runs(store_copy, shared_data):
         assert took < 10            # refused before reading the snapshot
         r = subprocess.run([*FRAMTID, "--db", str(store_copy), "data", "update",
                             "--base-url", "http://127.0.0.1:9/"],
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, check=False, timeout=120)
         assert r.returncode == 2 and "another import is running" in r.stderr, r.stderr
     finally:
         _release(holder)
@@ -66,7 +66,7 @@ def test_second_import_exits_2_while_one_runs(store_copy, shared_data):
     assert not Path(str(store_copy) + ".new").exists()
     # the lock is gone with its holder: the next import runs
     r = subprocess.run([*FRAMTID, "--db", str(store_copy), "data", "import", str(shared_data),
-                        "--json"], capture_output=True, text=True, timeout=300)
+                        "--json"], capture_output=True, text=True, check=False, timeout=300)
     assert r.returncode == 0, r.stderr
 
 
@@ -84,8 +84,8 @@ def test_two_real_imports_at_once(store_copy, shared_data):
         except ImportRunning:
             break
         time.sleep(0.01)
-    b = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    a_out, a_err = a.communicate(timeout=300)
+    b = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
+    _, a_err = a.communicate(timeout=300)
     assert a.returncode == 0, a_err
     assert b.returncode in (0, 2), b.stderr
     if a.poll() is not None and b.returncode == 2:
@@ -108,8 +108,8 @@ def test_lock_is_reentrant_in_one_process(tmp_path):
         with import_lock(db):
             pass
         # still held after the nested exit: another process is refused
-        assert subprocess.run([sys.executable, "-c", other]).returncode == 3
-    assert subprocess.run([sys.executable, "-c", other]).returncode == 0
+        assert subprocess.run([sys.executable, "-c", other], check=False).returncode == 3
+    assert subprocess.run([sys.executable, "-c", other], check=False).returncode == 0
 
 
 def test_readers_wait_out_a_writer_lock(store_copy):
@@ -120,7 +120,7 @@ def test_readers_wait_out_a_writer_lock(store_copy):
         con = duckdb.connect({str(store_copy)!r})
     """)
     try:
-        with pytest.raises(FramtidError, match="Cannot open the data store"):
+        with pytest.raises(FramtidError, match="Cannot open the data store"):  # noqa: SIM117
             with connect(store_copy):   # held for longer than the retries last: a clear error
                 pass
         import threading

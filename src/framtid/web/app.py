@@ -1,8 +1,12 @@
 """The web app «Framtidsbilder»: server-rendered pages (nb, nn, en) and a JSON API with OpenAPI.
 
 `create_app(db_path)` builds one app over one store (one `Context` per app); `serve(host, port,
-db_path, workers)` runs it with uvicorn (several workers: the `app_from_env` factory). Every page reads without JavaScript; charts come alive with
-Vega-Embed, which framtid serves itself (no CDN, no third-party request).
+db_path, workers)` runs it with uvicorn (several workers: the `app_from_env` factory). Every page
+reads without JavaScript; charts come alive with Vega-Embed, which framtid serves itself (no CDN,
+no third-party request).
+
+At the edge (ASGI middleware, outermost first): URLCap (414 over 8 KB), HeadAsGet (HEAD wherever
+GET), RelativeRedirects (no host in Location), GZip; then security headers on every response.
 """
 
 from __future__ import annotations
@@ -388,8 +392,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Path | str | None 
     """
     import uvicorn
 
-    common = dict(host=host, port=port, log_level="info", proxy_headers=False,
-                  server_header=False)
+    common = {"host": host, "port": port, "log_level": "info", "proxy_headers": False,
+              "server_header": False}
     if workers <= 1:
         uvicorn.run(create_app(db_path, warm=True), **common)
         return

@@ -172,8 +172,8 @@ class HeavyGate:
 def _heavy_gate(slots: int | None, wait: float | None) -> HeavyGate:
     import os
 
-    slots = slots or int(os.environ.get("FRAMTID_HEAVY_SLOTS", 0) or (os.cpu_count() or 2))
-    wait = wait if wait is not None else float(os.environ.get("FRAMTID_HEAVY_WAIT", 2.0))
+    slots = slots or int(os.environ.get("FRAMTID_HEAVY_SLOTS", "") or (os.cpu_count() or 2))
+    wait = wait if wait is not None else float(os.environ.get("FRAMTID_HEAVY_WAIT", "2"))
     return HeavyGate(slots, wait)
 
 
