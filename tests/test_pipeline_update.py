@@ -231,8 +231,9 @@ def test_open_context_sees_a_swapped_store(store_copy, tmp_path, shared_data):
     import_snapshot(shared_data, store_copy)
     os.utime(store_copy, ns=(1, 1))
     assert ctx.store.version() == 1
-    assert ctx.store._cube is None  # cleared on the version change
+    assert ctx.store._memo["cube"][0] != 1  # the cached cube belongs to the old version
     assert ctx.regions.population("3403", 2026).sum() == before
+    assert ctx.store._memo["cube"][0] == 1  # read again for the new one
 
 
 def test_update_fetches_ssb_projection_into_official_table(store_copy, fake, db_path, ctx):

@@ -11,11 +11,27 @@ import pandas as pd
 from . import config
 from .errors import FramtidError, SourceError
 from .sources.snapshot import SSB_LICENCE, Dataset, Provenance, read_snapshot
-from .store import Store, is_ready, merge_tables, write_dataset
+from .store import Store, import_lock, is_ready, merge_tables, write_dataset
 
 Progress = Callable[[str], None]
 
 
+def _one_at_a_time(fn):
+    """Run `fn` holding the store's import lock (a second import exits at once, code 2)."""
+    import functools
+    import inspect
+
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def locked(*args, **kwargs):
+        with import_lock(sig.bind(*args, **kwargs).arguments["db_path"]):
+            return fn(*args, **kwargs)
+
+    return locked
+
+
+@_one_at_a_time
 def import_snapshot(folder: Path | str, db_path: Path, progress: Progress = lambda s: None) -> dict:
     """Validate a snapshot folder completely, then swap it in as the new store."""
     progress(f"Reading and checking {folder}")
@@ -36,6 +52,7 @@ def ensure_store(db_path: Path, progress: Progress = lambda s: None) -> None:
         update_from_ssb(db_path, progress=progress)
 
 
+@_one_at_a_time
 def update_from_ssb(db_path: Path, *, base_url: str | None = None, klass_url: str | None = None,
                     progress: Progress = lambda s: None, projection_table: str = "14746",
                     client_options: dict | None = None) -> dict:

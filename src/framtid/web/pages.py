@@ -14,10 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..errors import FramtidError, UnknownRegion
+from ..regions import too_long
 from . import i18n
 from . import views as V
 from .charts import from_story
-from .services import MAP_INDICATORS, STORY_YEAR, Services, region_str
+from .services import MAP_INDICATORS, STORY_YEAR, Busy, Services, region_str
 
 log = logging.getLogger("framtid.web")
 router = APIRouter(include_in_schema=False)
@@ -54,7 +55,7 @@ def lang_from_path(request: Request) -> str:
 def error_page(request: Request, status: int, lang: str | None = None, *,
                message: str | None = None, suggestions=None, q: str = "") -> HTMLResponse:
     lang = lang or lang_from_path(request)
-    key = {404: "error.404", 422: "error.422"}.get(status, "error.500")
+    key = {404: "error.404", 422: "error.422", 503: "error.503"}.get(status, "error.500")
     return render(request, "error.html", lang, "error", i18n.t(key + "_title", lang),
                   status=status, status_code=status, message=message or i18n.t(key + "_text",
                                                                                lang),
@@ -62,7 +63,7 @@ def error_page(request: Request, status: int, lang: str | None = None, *,
 
 
 def _not_found_region(request: Request, lang: str, code: str) -> HTMLResponse:
-    sugg = _svc(request).search(code, 5) if code else []
+    sugg = _svc(request).search(code, 5) if code and not too_long(code) else []
     return error_page(request, 404, lang, message=i18n.t("error.region_text", lang,
                                                               code=code[:40]),
                       suggestions=sugg, q=code[:40])
@@ -168,6 +169,8 @@ def region_page(request: Request, lang: str, code: str):
                     beat["figure"].table["caption"] = beat["headline"]
         except FramtidError as exc:  # model messages are English: other languages get ours
             story_error = str(exc) if lang == "en" else i18n.t("error.500_text", lang)
+        except Busy:      # too many heavy computations: 503 with Retry-After, not a story-less page
+            raise
         except Exception:  # a story that fails must not take the page down
             log.exception("story failed for %s", reg.code)
             story = None
@@ -275,7 +278,8 @@ def asset(request: Request, name: str):
     if name == assets.vega_name:
         return Response(assets.vega_path().read_bytes(), media_type="text/javascript",
                         headers={"Cache-Control": "public, max-age=31536000, immutable"})
-    if name == f"kommuner-{assets.map_version}.topo.json":
-        return Response(assets.kommune_map(), media_type="application/json",
+    version = request.app.state.ctx.store.version()
+    if name == f"kommuner-{assets.map_version_of(version)}.topo.json":
+        return Response(assets.kommune_map(version), media_type="application/json",
                         headers={"Cache-Control": "public, max-age=86400"})
     return error_page(request, 404)
