@@ -42,6 +42,9 @@ def test_cli_population_with_100000_characters_exits_2_fast(db_path):
     assert r.returncode == 2, r.stderr[-500:]
     assert "Unknown region" in r.stderr and len(r.stderr) < 500
     assert took < 15                                # before: 34 s
+    r = subprocess.run([*FRAMTID, "--db", str(db_path), "regions", "find", "x" * 100_000],
+                       capture_output=True, text=True, check=False, timeout=120)
+    assert r.returncode == 2 and "No region matches" in r.stderr and len(r.stderr) < 500
 
 
 def test_project_refuses_the_year_before_fitting(ctx, monkeypatch):

@@ -206,7 +206,8 @@ def regions_find(text: str, as_json: bool = typer.Option(False, "--json"),
         _emit_json([r.as_dict() for r in hits])
         return
     if not hits:
-        raise FramtidError(f"No region matches {text!r}")
+        shown = text if len(text) <= 60 else f"{text[:40]}… ({len(text):,} characters)"
+        raise FramtidError(f"No region matches {shown!r}")
     for r in hits:
         out.print(f"{r.code:6} {r.official_name}  [dim]({r.level})[/dim]")
 

@@ -5,8 +5,8 @@ db_path, workers)` runs it with uvicorn (several workers: the `app_from_env` fac
 reads without JavaScript; charts come alive with Vega-Embed, which framtid serves itself (no CDN,
 no third-party request).
 
-At the edge (ASGI middleware, outermost first): URLCap (414 over 8 KB), HeadAsGet (HEAD wherever
-GET), RelativeRedirects (no host in Location), GZip; then security headers on every response.
+Middleware, outermost first: security headers (every response, 414s included), URLCap (414 over
+8 KB), HeadAsGet (HEAD wherever GET), RelativeRedirects (no host in Location), GZip.
 """
 
 from __future__ import annotations
