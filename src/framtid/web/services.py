@@ -405,10 +405,7 @@ class Services:
                                 self.BACKTEST_PATHS))
                 if self.ctx.store.version() != version:
                     return          # swapped while running: the next page view starts anew
-                if path is not None:
-                    tmp = path.with_suffix(".tmp")
-                    tmp.write_text(json.dumps(res))
-                    tmp.replace(path)
+                _save_json(path, res)
                 self._backtest = (version, res)
             except Exception:  # pragma: no cover - the page then keeps saying «pending»
                 import logging
@@ -457,10 +454,9 @@ class Services:
 
                 logging.getLogger("framtid.web").exception("track record failed")
                 return
-            if path is not None:
-                tmp = path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(res))
-                tmp.replace(path)
+            if self.ctx.store.version() != version:
+                return              # swapped while running: the next page view starts anew
+            _save_json(path, res)
             self._trackrecord = (version, res)
 
         with self._lock:
@@ -541,6 +537,17 @@ class Services:
         rows = clean(self.ctx.store.provenance().to_dict("records"))
         first = {"population": 0, "regions": 1}
         return sorted(rows, key=lambda r: (first.get(r["table"], 2), r["table"]))
+
+
+def _save_json(path, obj) -> None:
+    """Write a cache file aside, then move it into place (a reader never sees half a file)."""
+    import json
+
+    if path is None:
+        return
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(obj))
+    tmp.replace(path)
 
 
 def as_error(exc: FramtidError) -> str:
