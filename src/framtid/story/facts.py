@@ -162,24 +162,27 @@ class FactsBuilder:
         return inside, band
 
     # --- levers ---------------------------------------------------------------------------
-    def lever_run(self, code: str, levers: dict[str, float]) -> tuple[dict, dict, dict]:
+    def lever_run(self, code: str, levers: dict[str, float], cache: bool = True
+                  ) -> tuple[dict, dict, dict]:
         """(projection, indicators, capacity) with `levers` (engine and consequence) set."""
         from ..consequences.service import split_levers
         from ..model.service import project_region
 
         key = (code, tuple(sorted(levers.items())))
-        if key not in self._lever_runs:
+        if key not in self._lever_runs or not cache:
             eng, cons = split_levers(levers)
             proj = (project_region(self.ctx, code, "main", eng, 2050, None) if eng
                     else self.projection(code))
             ind = indicators_of(self.ctx, proj, cons)
             cap = self.capacity_of(proj, cons.get("healthy_ageing", 0.0))
+            if not cache:
+                return proj, ind, cap
             self._lever_runs[key] = (proj, ind, cap)
         return self._lever_runs[key]
 
     def value_with(self, code: str, levers: dict[str, float], indicator: str,
-                   year: int | None = None) -> float:
-        proj, ind, cap = self.lever_run(code, levers)
+                   year: int | None = None, cache: bool = True) -> float:
+        proj, ind, cap = self.lever_run(code, levers, cache)
         y = list(proj["years"]).index(year or self.year)
         return float((ind if indicator in ind else cap)[indicator][y])
 
