@@ -144,9 +144,13 @@ def choose_lever(builder: FactsBuilder, facts: Facts, lever: str, indicator: str
     else:
         def evaluate(x: float) -> float:
             return builder.value_with(r.code, {lever: x}, indicator, cache=False)
-        sol = solve(evaluate, today, 0.0, min(ceiling * 2, LEVER_MAX[lever]), prefer=0.0)
-        needed = sol.value if sol.reachable else math.inf
-        reachable = sol.reachable
+        at_ceiling = evaluate(ceiling)
+        if already or ((at_ceiling > today) if lower_better else (at_ceiling < today)):
+            needed, reachable = math.inf, False   # not even the ceiling holds it: no search
+        else:
+            sol = solve(evaluate, today, 0.0, ceiling, prefer=0.0)
+            needed = sol.value if sol.reachable else math.inf
+            reachable = sol.reachable
         value = min(ceiling, math.ceil(needed / step) * step) if reachable else ceiling
         value = max(value, step)
     if already:
@@ -226,7 +230,7 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float] | No
         "institution_places", "kindergarten_places", "teachers", "care_workers_needed",
         "upper_secondary_classes")}
     comp = facts.components
-    common = {"arc": arc, "trend": tr}
+    common = {"arc": arc, "trend": tr, "members_n": len(facts.members)}
     beats: list[Beat] = []
 
     def add(beat_id: str, data: dict, action: dict | None) -> None:
@@ -246,7 +250,7 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float] | No
                 {**nat, "kind": "national", "today": r.at("population", base),
                  "needed": None, "capped": False, "already": False})
         elif beat_id == "population":
-            similar = sorted(s.change("population", y) for s in facts.similar)
+            similar = sorted(change for _, change in facts.similar)
             data = {"now": r.at("population", base), "then": r.at("population", y),
                     "range": _range(facts, "total", y), "change": r.change("population", y),
                     "norway_change": no.change("population", y),
@@ -254,7 +258,7 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float] | No
                     "ba_name": ba.name if ba else None,
                     "similar_change": similar[len(similar) // 2] if similar else None,
                     "similar_n": len(similar), "similar_band": facts.similar_band,
-                    "similar_names": [s.name for s in facts.similar],
+                    "similar_names": [name for name, _ in facts.similar],
                     "official": facts.official, "official_round": facts.official_round,
                     "official_diff": (r.at("population", y) / facts.official - 1)
                     if facts.official else None}
@@ -346,7 +350,7 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float] | No
                     continue
                 if arc != "fylke" and key == "upper_secondary_classes":
                     continue
-                if c["decide_by"] is not None and c["today"] >= 1:
+                if c["decide_by"] is not None and c["today"] >= 1 and c["extra"] >= 1:
                     items.append({"key": key, **c})
             items.sort(key=lambda c: c["decide_by"])   # stable: nursing homes first on a tie
             add("timing", {"items": items[:3], "base": base}, None)

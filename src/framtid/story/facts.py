@@ -49,7 +49,7 @@ class Facts:
     region: RegionNumbers
     norway: RegionNumbers
     ba: RegionNumbers | None
-    similar: list[RegionNumbers] = field(default_factory=list)
+    similar: list[tuple[str, float]] = field(default_factory=list)  # (name, change to year)
     projection: dict = field(default_factory=dict)   # the engine's JSON for charts
     components: dict = field(default_factory=dict)   # births, deaths, moving base → story year
     official: float | None = None                   # SSB's main alternative in the story year
@@ -212,7 +212,9 @@ class FactsBuilder:
         ba = (self.numbers(reg.ba) if reg.level == "kommune" and reg.ba
               and len(self.ctx.regions.kommuner_in(reg.ba)) > 1 else None)
         codes, band = self.similar_kommuner(code)
-        similar = [self.numbers(c) for c in codes]
+        ch = self.population_changes()   # one vectorised run, not one projection each
+        names = {r.code: r.name for r in self.ctx.regions.all("kommune")}
+        similar = [(names[c], ch[c]) for c in codes if c in ch]
         proj = self.projection(code, paths=True)
         official, rnd = None, None
         block = proj.get("official") or {}
@@ -222,8 +224,6 @@ class FactsBuilder:
             rnd = block.get("round")
         members = []
         if reg.level in ("ba", "fylke"):
-            ch = self.population_changes()
-            names = {r.code: r.name for r in self.ctx.regions.all("kommune")}
             members = sorted(((names[c], ch[c]) for c in self.ctx.regions.kommuner_in(code)
                               if c in ch), key=lambda x: -x[1])
         return Facts(region, norway, ba, similar, proj, self.components(code), official, rnd,

@@ -37,11 +37,24 @@ def people(x: float) -> float:
     return round(x, -(digits - 3)) if digits > 4 else round(x, -2)
 
 
+MILLION = {"nb": "millioner", "nn": "millionar", "en": "million"}
+
+
+def people_text(x: float, lang: str) -> str:
+    """A rounded count as text; a million or more as «6,02 millionar» / «6.02 million»."""
+    v = people(x)
+    if abs(v) >= 1_000_000:
+        m = fmt_dec(v / 1_000_000, lang, 2)
+        m = m.rstrip("0").rstrip(",.") if ("," in m or "." in m) else m
+        return f"{m}\u00a0{MILLION[lang]}"
+    return fmt_int(v, lang)
+
+
 @lru_cache(maxsize=3)
 def _module(lang: str):
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                       autoescape=False, trim_blocks=False, lstrip_blocks=True)
-    env.filters["people"] = lambda x: fmt_int(people(x), lang)
+    env.filters["people"] = lambda x: people_text(x, lang)
     env.filters["int"] = lambda x: fmt_int(round(float(x)), lang)
     env.filters["dec"] = lambda x, n=1: fmt_dec(float(x), lang, n) if n else fmt_int(
         round(float(x)), lang)
@@ -129,7 +142,7 @@ class StoryTeller:
         y, b = self.builder.year, facts.region.years[0]
         names = self.names(code, lang)
         arc = beats[0].data.get("arc")
-        r = {**names, "arc": arc, "params": PARAMS_VIEW}
+        r = {**names, "arc": arc, "params": PARAMS_VIEW, "members_n": len(facts.members)}
         # The first beat names the region in full (Sámi name with the Norwegian in brackets).
         r_first = {**r, "name": names["first"], "Name": names["First"]}
         date = self.ctx.store.meta().get("imported_at", "")[:10]
@@ -162,7 +175,7 @@ class StoryTeller:
         return {"region": {"code": reg.code, "name": reg.name, "official_name": reg.official_name,
                            "level": reg.level},
                 "title": names["title"], "arc": arc, "simulate": sim_url,
-                "comparison": {"similar": [s.name for s in facts.similar],
+                "comparison": {"similar": [name for name, _ in facts.similar],
                                "rule": t("story.similar_rule", lang)},
                 "lang": lang, "year": y, "base_year": b, "projection_date": date, "beats": out}
 
