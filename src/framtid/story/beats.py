@@ -350,7 +350,8 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float] | No
                     continue
                 if arc != "fylke" and key == "upper_secondary_classes":
                     continue
-                if c["decide_by"] is not None and c["today"] >= 1 and c["extra"] >= 1:
+                # Too few today (a kindergarten of three) or too small a rise: noise, not a plan.
+                if c["decide_by"] is not None and c["today"] >= 5 and c["extra"] >= 2:
                     items.append({"key": key, **c})
             items.sort(key=lambda c: c["decide_by"])   # stable: nursing homes first on a tie
             add("timing", {"items": items[:3], "base": base}, None)

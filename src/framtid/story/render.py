@@ -40,9 +40,22 @@ def people(x: float) -> float:
 MILLION = {"nb": "millioner", "nn": "millionar", "en": "million"}
 
 
-def people_text(x: float, lang: str) -> str:
-    """A rounded count as text; a million or more as «6,02 millionar» / «6.02 million»."""
-    v = people(x)
+def distinct_rounding(a: float | None, b: float | None) -> int | None:
+    """None if `people()` already tells a and b apart (or they are equal to the person);
+    otherwise the coarsest rounding (digits for round()) that does: «1 140 instead of 1 100»,
+    not «1 100 instead of 1 100»."""
+    if a is None or b is None or people(a) != people(b) or abs(a - b) < 0.5:
+        return None
+    for digits in (-3, -2, -1, 0):
+        if round(a, digits) != round(b, digits):
+            return digits
+    return 0
+
+
+def people_text(x: float, lang: str, digits: int | None = None) -> str:
+    """A rounded count as text; a million or more as «6,02 millionar» / «6.02 million».
+    `digits` (from distinct_rounding) rounds finer so that a pair of numbers differs."""
+    v = people(x) if digits is None else round(float(x), digits)
     if abs(v) >= 1_000_000:
         m = fmt_dec(v / 1_000_000, lang, 2)
         m = m.rstrip("0").rstrip(",.") if ("," in m or "." in m) else m
@@ -54,7 +67,7 @@ def people_text(x: float, lang: str) -> str:
 def _module(lang: str):
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                       autoescape=False, trim_blocks=False, lstrip_blocks=True)
-    env.filters["people"] = lambda x: people_text(x, lang)
+    env.filters["people"] = lambda x, r=None: people_text(x, lang, r)
     env.filters["int"] = lambda x: fmt_int(round(float(x)), lang)
     env.filters["dec"] = lambda x, n=1: fmt_dec(float(x), lang, n) if n else fmt_int(
         round(float(x)), lang)
@@ -151,6 +164,8 @@ class StoryTeller:
         for i, beat in enumerate(beats):
             rr = r_first if i == 0 else r
             act = {**ACTION_DEFAULTS, **(beat.action or {})}
+            act["r"] = distinct_rounding(act.get("with"), act.get("without"))
+            act["rw"] = distinct_rounding(act.get("workers_with"), act.get("workers_without"))
             item = {
                 "id": beat.id,
                 "headline": _say(lang, beat.id, "headline", beat.data, rr, y, b),
