@@ -204,13 +204,20 @@ class FactsBuilder:
                             for c, v in then.items() if v is not None}
         return self._change
 
-    def build(self, code: str) -> Facts:
+    def build(self, code: str, full: bool = True) -> Facts:
+        """The facts for one region; `full=False` (charts) skips the components of change, the
+        similar kommuner and the members, which need extra model runs."""
         reg = self.ctx.regions.get(code)
         region = self.numbers(code, paths=True)
         norway = self.numbers("NO")
         # A kommune that is its own BA-region is not compared with itself.
         ba = (self.numbers(reg.ba) if reg.level == "kommune" and reg.ba
               and len(self.ctx.regions.kommuner_in(reg.ba)) > 1 else None)
+        if not full:
+            return Facts(self.numbers(code, paths=True), self.numbers("NO"),
+                         self.numbers(reg.ba) if reg.level == "kommune" and reg.ba
+                         and len(self.ctx.regions.kommuner_in(reg.ba)) > 1 else None,
+                         projection=self.projection(code, paths=True))
         codes, band = self.similar_kommuner(code)
         ch = self.population_changes()   # one vectorised run, not one projection each
         names = {r.code: r.name for r in self.ctx.regions.all("kommune")}
