@@ -72,6 +72,11 @@ ARC_ACTIONS = {
     "land": ("healthy_ageing", "care_productivity", "employment_overall"),
 }
 
+GROWING_REGION_ACTIONS = {
+    "ba": ("employment_overall", "care_workers_needed", "care_productivity"),
+    "fylke": ("upper_secondary_classes", "employment_overall", "dental_elderly"),
+}
+
 
 @dataclass
 class Beat:
@@ -229,6 +234,9 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float] | No
     caps = {k: _capacity(facts, k, y) for k in (
         "institution_places", "kindergarten_places", "teachers", "care_workers_needed",
         "upper_secondary_classes")}
+    # A growing BA-region or fylke needs capacity, not more in-movers (like a growing kommune).
+    growing_region = arc in ("ba", "fylke") and r.change("population", y) >= GROWING
+    actions = GROWING_REGION_ACTIONS[arc] if growing_region else ARC_ACTIONS[arc]
     comp = facts.components
     common = {"arc": arc, "trend": tr, "members_n": len(facts.members)}
     beats: list[Beat] = []
@@ -262,8 +270,7 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float] | No
                     "official": facts.official, "official_round": facts.official_round,
                     "official_diff": (r.at("population", y) / facts.official - 1)
                     if facts.official else None}
-            if arc in ("growing",) or (arc == "sami" and tr == "up") or (
-                    arc in ("land",)):
+            if arc in ("growing", "land") or (arc == "sami" and tr == "up") or growing_region:
                 per_year = (data["then"] - data["now"]) / max(y - base, 1)
                 action = {"lever": None, "value": None, "kind": "capacity",
                           "indicator": "population", "without": data["then"],
@@ -345,9 +352,8 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float] | No
             for key in ("institution_places", "care_workers_needed", "kindergarten_places",
                         "teachers", "upper_secondary_classes"):
                 c = caps[key]
-                if arc == "fylke" and key not in ("upper_secondary_classes",
-                                                  "institution_places"):
-                    continue
+                if arc == "fylke" and key != "upper_secondary_classes":
+                    continue   # nursing homes, kindergartens and schools are the kommuner's
                 if arc != "fylke" and key == "upper_secondary_classes":
                     continue
                 # Too few today (a kindergarten of three) or too small a rise: noise, not a plan.
@@ -357,11 +363,12 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float] | No
             add("timing", {"items": items[:3], "base": base}, None)
         elif beat_id == "actions":
             picks = []
-            for key in ARC_ACTIONS[arc]:
+            for key in actions:
                 if key in OWN_LEVERS:
                     picks.append({"key": key, **lever(key)})
                 else:
-                    picks.append({"key": key, **caps[key]})
+                    cap = caps["institution_places" if key == "dental_elderly" else key]
+                    picks.append({**cap, "key": key})
             levers = {k: v["value"] for k, v in plan.items()}
             add("actions", {"picks": picks}, {"lever": None, "value": None, "kind": "simulate",
                                                "levers": levers, "indicator": "population",
