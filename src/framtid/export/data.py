@@ -1,0 +1,300 @@
+"""The numbers behind a region's future as data files: CSV (tidy, one row per value) and XLSX
+(one sheet per table, real numbers with Norwegian number formats, and a metadata sheet).
+
+Tables (every value is exactly what `framtid project … --json` gives for the same scenario):
+    population   year × sex × age: persons (framtid's projection; the base year is registered)
+    age_groups   year × group: persons
+    indicators   year × indicator: value (shares as 0..1)
+    quantiles    year × quantile × group: persons (where uncertainty is computed: --paths)
+    ssb          SSB's own projection (the `official` block) where the store holds it
+    metadata     sources, licence, scenario, levers, base year, framtid version, date
+
+CSV columns: table, region_code, region, year, sex, age, group, measure, value. Metadata comes
+first as «# key: value» lines (pandas: `read_csv(path, comment="#")`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .. import __version__
+from ..errors import FramtidError
+from .files import aside
+from .scenario import Scenario
+
+FORMATS = ("csv", "xlsx")
+CSV_COLUMNS = ("table", "region_code", "region", "year", "sex", "age", "group", "measure",
+               "value")
+LICENCE = "NLOD 2.0 / CC BY 4.0"
+SSB_SOURCE = "Statistisk sentralbyrå (SSB), https://www.ssb.no"
+
+
+@dataclass
+class RegionData:
+    code: str
+    name: str
+    level: str
+    proj: dict                             # project_with_indicators(...) as JSON
+    rows: list[tuple] = field(default_factory=list)
+
+
+def metadata(ctx, scenario: Scenario, regions: list[str], base_year: int, lang: str = "en",
+             paths: int | None = None) -> list[tuple[str, str]]:
+    meta = ctx.store.meta()
+    levers = "; ".join(f"{k}={v:g}" for k, v in scenario.levers.items()) or "-"
+    changed = "; ".join(f"{k}={v:g}" for k, v in scenario.changed().items()) or "-"
+    return [
+        ("title", "framtid: population projection by year, sex and age, with indicators"),
+        ("regions", ", ".join(regions) if len(regions) <= 20 else f"{len(regions)} regions"),
+        ("scenario_name", scenario.name or "-"),
+        ("scenario_variant", scenario.variant),
+        ("levers_changed", changed),
+        ("levers_all", levers),
+        ("base_year", str(base_year)),
+        ("projection", "Projection: framtid, based on data from SSB (not SSB's projection)"),
+        ("ssb_projection", "Tables «ssb»: SSB's own regional projection, labelled as SSB's"),
+        ("source", f"Kilde: {SSB_SOURCE}; population 1 January, imported "
+                   f"{str(meta.get('imported_at', ''))[:10]}"),
+        ("licence", f"{LICENCE} (SSB's data); framtid's projection: same licence"),
+        ("uncertainty", f"quantiles from {paths} simulated futures" if paths else
+                        "not computed (use --paths)"),
+        ("framtid_version", __version__),
+        ("created", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("units", "persons; shares as fractions 0..1; aldersbaereevne as persons 20-66 per 67+"),
+    ]
+
+
+def region_rows(ctx, code: str, scenario: Scenario, paths: int | None = None) -> RegionData:
+    """Every value of one region's projection as CSV rows (see CSV_COLUMNS)."""
+    reg = ctx.regions.resolve(code)
+    proj = scenario.project(ctx, reg.code, paths)
+    c, n = reg.code, reg.name
+    years = proj["years"]
+    rows: list[tuple] = []
+    for sex in ("female", "male"):
+        for i, y in enumerate(years):
+            for age, v in enumerate(proj["by_age"][sex][i]):
+                rows.append(("population", c, n, y, sex, age, "", "persons", v))
+    for g, vals in proj["age_groups"].items():
+        rows += [("age_groups", c, n, y, "", "", g, "persons", v) for y, v in zip(years, vals)]
+    rows += [("population_total", c, n, y, "", "", "total", "persons", v)
+             for y, v in zip(years, proj["total"])]
+    for ind, vals in proj["indicators"].items():
+        rows += [("indicators", c, n, y, "", "", "", ind, v) for y, v in zip(years, vals)]
+    for q, groups in (proj.get("quantiles") or {}).items():
+        for g, vals in groups.items():
+            rows += [("quantiles", c, n, y, "", "", g, q, v) for y, v in zip(years, vals)]
+    off = proj.get("official")
+    if off:
+        for alt, s in off["alternatives"].items():
+            measure = f"ssb_{off['round']}_{alt}"
+            rows += [("ssb", c, n, y, "", "", "total", measure, v)
+                     for y, v in zip(s["years"], s["total"])]
+            for g, vals in (s.get("age_groups") or {}).items():
+                rows += [("ssb", c, n, y, "", "", g, measure, v)
+                         for y, v in zip(s["years"], vals)]
+    return RegionData(c, n, reg.level, proj, rows)
+
+
+def resolve_regions(ctx, which: str) -> list[str]:
+    if which.strip().lower() == "all":
+        return [r.code for r in ctx.regions.all()]
+    return [ctx.regions.resolve(which).code]
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise FramtidError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    return fmt
+
+
+def collect(ctx, codes: list[str], scenario: Scenario, paths: int | None = None,
+            progress: Callable[[int, int], None] | None = None) -> list[RegionData]:
+    out = []
+    for i, code in enumerate(codes):
+        out.append(region_rows(ctx, code, scenario, paths))
+        if progress:
+            progress(i + 1, len(codes))
+    return out
+
+
+def _csv_value(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(round(v, 6)) if v != int(v) or abs(v) >= 1e15 else str(int(v))
+    return str(v)
+
+
+def write_csv(path: str | Path, regions: list[RegionData], meta: list[tuple[str, str]]) -> Path:
+    with aside(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            for k, v in meta:
+                fh.write(f"# {k}: {v}\n")
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(CSV_COLUMNS)
+            for rd in regions:
+                w.writerows([_csv_value(x) for x in r] for r in rd.rows)
+    return Path(path)
+
+
+def csv_bytes(regions: list[RegionData], meta: list[tuple[str, str]]) -> bytes:
+    buf = io.StringIO()
+    for k, v in meta:
+        buf.write(f"# {k}: {v}\n")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for rd in regions:
+        w.writerows([_csv_value(x) for x in r] for r in rd.rows)
+    return buf.getvalue().encode("utf-8")
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+# Excel number formats; Excel shows them with the reader's own separators (space and comma in a
+# Norwegian Excel), so «# ##0» is written the portable way.
+FMT_INT = "#,##0"
+FMT_DEC = "#,##0.00"
+FMT_PCT = "0.0%"
+FMT_PERSONS = "#,##0"
+
+
+def _indicator_format(ind: str) -> str:
+    if "share" in ind:
+        return FMT_PCT
+    if ind.startswith("aldersbaereevne") or ind == "median_age":
+        return FMT_DEC
+    return FMT_INT
+
+
+def write_xlsx(path: str | Path, regions: list[RegionData], meta: list[tuple[str, str]],
+               lang: str = "nb") -> Path:
+    with aside(path) as tmp:
+        tmp.write_bytes(xlsx_bytes(regions, meta, lang))
+    return Path(path)
+
+
+def xlsx_bytes(regions: list[RegionData], meta: list[tuple[str, str]], lang: str = "nb"
+               ) -> bytes:
+    """The workbook: population (ages as columns), age groups, indicators, quantiles, SSB,
+    metadata. Numbers are numbers (openpyxl writes floats), formatted, never text."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    wb.properties.title = "framtid " + (", ".join(r.code for r in regions[:5])
+                                        if len(regions) <= 5 else "all regions")
+    wb.properties.creator = f"framtid {__version__}"
+    wb.properties.language = {"nb": "nb-NO", "nn": "nn-NO", "en": "en"}.get(lang, "nb-NO")
+    bold = Font(bold=True)
+
+    def header(ws, cols):
+        cells = []
+        for c in cols:
+            cell = WriteOnlyCell(ws, value=c)
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+
+    def num(ws, v, fmt):
+        cell = WriteOnlyCell(ws, value=None if v is None else float(v))
+        cell.number_format = fmt
+        return cell
+
+    ws = wb.create_sheet("population")
+    ws.freeze_panes = "E2"
+    header(ws, ["region_code", "region", "year", "sex", *[str(a) for a in range(106)]])
+    for rd in regions:
+        p = rd.proj
+        for sex in ("female", "male"):
+            for i, y in enumerate(p["years"]):
+                ws.append([rd.code, rd.name, y, sex,
+                           *[num(ws, v, FMT_PERSONS) for v in p["by_age"][sex][i]]])
+
+    ws = wb.create_sheet("age_groups")
+    ws.freeze_panes = "D2"
+    groups = list(regions[0].proj["age_groups"]) if regions else []
+    header(ws, ["region_code", "region", "year", "total", *groups])
+    for rd in regions:
+        p = rd.proj
+        for i, y in enumerate(p["years"]):
+            ws.append([rd.code, rd.name, y, num(ws, p["total"][i], FMT_PERSONS),
+                       *[num(ws, p["age_groups"][g][i], FMT_PERSONS) for g in groups]])
+
+    ws = wb.create_sheet("indicators")
+    ws.freeze_panes = "D2"
+    inds = list(regions[0].proj["indicators"]) if regions else []
+    header(ws, ["region_code", "region", "year", *inds])
+    for rd in regions:
+        p = rd.proj
+        for i, y in enumerate(p["years"]):
+            ws.append([rd.code, rd.name, y,
+                       *[num(ws, p["indicators"][k][i], _indicator_format(k)) for k in inds]])
+
+    if any(rd.proj.get("quantiles") for rd in regions):
+        ws = wb.create_sheet("quantiles")
+        header(ws, ["region_code", "region", "year", "quantile", "total", "0-19", "20-66",
+                    "67+", "80+"])
+        for rd in regions:
+            for q, gs in (rd.proj.get("quantiles") or {}).items():
+                for i, y in enumerate(rd.proj["years"]):
+                    ws.append([rd.code, rd.name, y, q,
+                               *[num(ws, gs[g][i], FMT_PERSONS) if g in gs else None
+                                 for g in ("total", "0-19", "20-66", "67+", "80+")]])
+
+    if any(rd.proj.get("official") for rd in regions):
+        ws = wb.create_sheet("ssb")
+        header(ws, ["region_code", "region", "round", "alternative", "year", "group", "persons",
+                    "source"])
+        for rd in regions:
+            off = rd.proj.get("official")
+            if not off:
+                continue
+            for alt, s in off["alternatives"].items():
+                series = {"total": s["total"], **(s.get("age_groups") or {})}
+                for g, vals in series.items():
+                    for y, v in zip(s["years"], vals):
+                        ws.append([rd.code, rd.name, off["round"], alt, y, g,
+                                   num(ws, v, FMT_PERSONS),
+                                   f"Kilde: Statistisk sentralbyrå, tabell {off['table']}"])
+
+    ws = wb.create_sheet("metadata")
+    header(ws, ["key", "value"])
+    for k, v in meta:
+        ws.append([k, v])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def export(ctx, which: str, fmt: str, out: str | Path, scenario: Scenario,
+           paths: int | None = None, lang: str = "nb",
+           progress: Callable[[int, int], None] | None = None) -> Path:
+    """`framtid export REGION|all --format csv|xlsx --out FILE`."""
+    check_format(fmt)
+    from .files import check_target
+
+    check_target(out)
+    codes = resolve_regions(ctx, which)
+    regions = collect(ctx, codes, scenario, paths, progress)
+    meta = metadata(ctx, scenario, codes, regions[0].proj["base_year"], lang, paths)
+    if fmt == "csv":
+        return write_csv(out, regions, meta)
+    return write_xlsx(out, regions, meta, lang)
+
+
+def data_bytes(ctx, code: str, fmt: str, scenario: Scenario, paths: int | None = None,
+               lang: str = "nb") -> bytes:
+    check_format(fmt)
+    rd = region_rows(ctx, code, scenario, paths)
+    meta = metadata(ctx, scenario, [rd.code], rd.proj["base_year"], lang, paths)
+    return csv_bytes([rd], meta) if fmt == "csv" else xlsx_bytes([rd], meta, lang)
+
+
+def iter_codes(ctx, codes: Iterable[str]) -> list[str]:
+    return [ctx.regions.resolve(c).code for c in codes]
