@@ -15,7 +15,6 @@ first as «# key: value» lines (pandas: `read_csv(path, comment="#")`).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -124,34 +123,42 @@ def collect(ctx, codes: list[str], scenario: Scenario, paths: int | None = None,
 
 
 def _csv_value(v) -> str:
+    """Full precision (the JSON's own float), whole numbers without «.0», empty for missing."""
     if v is None:
         return ""
     if isinstance(v, float):
-        return repr(round(v, 6)) if v != int(v) or abs(v) >= 1e15 else str(int(v))
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
     return str(v)
+
+
+def _quote(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"\n') else s
+
+
+def _csv_lines(regions: list[RegionData]):
+    """CSV lines, built by hand for speed (3 million rows for all regions)."""
+    cv = _csv_value
+    for rd in regions:
+        name = _quote(rd.name)
+        for table, code, _n, year, sex, age, group, measure, value in rd.rows:
+            yield (f"{table},{code},{name},{year},{sex},{age},{_quote(group)},{measure},"
+                   f"{cv(value)}\n")
+
+
+def _csv_head(meta: list[tuple[str, str]]) -> str:
+    return "".join(f"# {k}: {v}\n" for k, v in meta) + ",".join(CSV_COLUMNS) + "\n"
 
 
 def write_csv(path: str | Path, regions: list[RegionData], meta: list[tuple[str, str]]) -> Path:
     with aside(path) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            for k, v in meta:
-                fh.write(f"# {k}: {v}\n")
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(CSV_COLUMNS)
-            for rd in regions:
-                w.writerows([_csv_value(x) for x in r] for r in rd.rows)
+        with open(tmp, "w", encoding="utf-8", newline="", buffering=1 << 20) as fh:
+            fh.write(_csv_head(meta))
+            fh.writelines(_csv_lines(regions))
     return Path(path)
 
 
 def csv_bytes(regions: list[RegionData], meta: list[tuple[str, str]]) -> bytes:
-    buf = io.StringIO()
-    for k, v in meta:
-        buf.write(f"# {k}: {v}\n")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for rd in regions:
-        w.writerows([_csv_value(x) for x in r] for r in rd.rows)
-    return buf.getvalue().encode("utf-8")
+    return (_csv_head(meta) + "".join(_csv_lines(regions))).encode("utf-8")
 
 
 # --- XLSX ------------------------------------------------------------------------------------
