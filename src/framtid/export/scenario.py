@@ -150,7 +150,8 @@ class Scenario:
 
     def slug(self) -> str:
         """For file names: ascii, lower case («formannskapets-alternativ»)."""
-        base = self.name or ("" if self.is_default else self.variant)
+        base = self.name or (self.variant if self.variant != "main" else
+                             "scenario" if self.changed() else "")
         s = unicodedata.normalize("NFKD", base.replace("ø", "o").replace("Ø", "O")
                                   .replace("æ", "ae").replace("Æ", "Ae"))
         s = re.sub(r"[^A-Za-z0-9]+", "-", s.encode("ascii", "ignore").decode()).strip("-")
