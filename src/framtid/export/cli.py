@@ -106,6 +106,8 @@ def register(app: typer.Typer, context: Callable, err) -> None:
              documents: bool = typer.Option(False, "--documents/--no-documents",
                                             help="Also a PDF and a PPTX per region and "
                                                  "language (slow)"),
+             images: bool = typer.Option(False, "--images/--no-images",
+                                         help="Also PNG and SVG of every chart (slow)"),
              check: bool = typer.Option(True, "--check/--no-check",
                                         help="Check every internal link afterwards")) -> None:
         """The public site as static files: every region in every language, story pages,
@@ -119,7 +121,8 @@ def register(app: typer.Typer, context: Callable, err) -> None:
         codes = None
         if regions:
             codes = [ctx.regions.resolve(c.strip()).code for c in regions.split(",") if c.strip()]
-        res = build_site(ctx, out, langs, codes, documents=documents, console=err)
+        res = build_site(ctx, out, langs, codes, documents=documents, images=images,
+                         console=err)
         err.print(f"Wrote {res['pages']} pages and {res['files']} files to {out} in "
                   f"{res['seconds']:.1f} s")
         if check:
