@@ -35,7 +35,7 @@ def lever_meta() -> dict[str, dict]:
 
 def clean_name(name: str | None) -> str:
     """A scenario name as typed, without control characters, at most 80 characters."""
-    name = "".join(ch for ch in (name or "") if unicodedata.category(ch)[0] != "C")
+    name = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in (name or ""))
     return " ".join(name.split())[:MAX_NAME]
 
 
