@@ -115,3 +115,19 @@ def test_simulator_names_the_scenario_and_prints_the_assumptions(client):
     assert 'data-sim-share' in html and "name=Formannskapets+alternativ" in html
     js = client.get("/export/static/export.js")
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+
+
+def test_several_scenarios_on_one_chart(client):
+    from urllib.parse import urlencode
+
+    q = urlencode([("s", "name=Formannskapets alternativ&young_adults=25"),
+                   ("s", "scenario=low&name=Rådmannens forslag")])
+    r = client.get(f"/export/nn/3403/compare/population.svg?{q}")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg")
+    for needle in ("Hovudalternativet", "Formannskapets alternativ", "Rådmannens forslag",
+                   "Kjelde: Statistisk sentralbyrå"):
+        assert needle in r.text
+    assert client.get(f"/export/nn/3403/compare/nope.png?{q}").status_code == 404
+    assert client.get("/export/nn/3403/compare/population.png?s=nope%3D1").status_code == 422
+    sim = client.get(f"/nn/region/3403/simulate?{Q}").text
+    assert "/export/nn/3403/compare/population.png?s=" in sim

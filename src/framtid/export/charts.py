@@ -103,3 +103,65 @@ def chart_image(ctx, code: str, kind: str, lang: str, fmt: str, scenario: Scenar
     # Maps colour every kommune in the main scenario: no scenario line on them.
     return image(decorate(c.spec, lang, None if kind in ("map", "ba-map") else scenario),
                  fmt, scale)
+
+
+def scenarios_chart(ctx, code: str, lang: str, scenarios: list[Scenario],
+                    indicator: str = "population") -> dict:
+    """Several scenarios on one chart: one line per scenario (the main scenario first, dashed),
+    for one indicator over the projection years. A Vega-Lite spec with title, source lines and
+    the scenarios' names in the legend."""
+    import datetime as dt
+
+    import json
+
+    from ..i18n import D3_LOCALES
+    from ..web import i18n as wi
+    from ..web.services import INDICATOR_KIND
+
+    if indicator not in INDICATOR_KIND:
+        raise FramtidError(f"Unknown indicator {indicator!r}; choose one of "
+                           f"{', '.join(INDICATOR_KIND)}.")
+    if not 1 <= len(scenarios) <= 6:
+        raise FramtidError("Compare between one and six scenarios.")
+    reg = ctx.regions.resolve(code)
+    runs = [Scenario()] + [s for s in scenarios if not s.is_default or s.name]
+    rows, names = [], []
+    for i, sc in enumerate(runs):
+        name = sc.title(lang)
+        while name in names:
+            name += " "
+        names.append(name)
+        proj = sc.project(ctx, reg.code)
+        for y, v in zip(proj["years"], proj["indicators"][indicator]):
+            if v is not None:
+                rows.append({"year": y, "value": v, "scenario": name})
+    kind = INDICATOR_KIND[indicator]
+    fmt = {"count": ",.0f", "share": ".0%", "ratio": ",.1f"}.get(kind, ",.1f")
+    label = wi.t(f"ind.{indicator}", lang)
+    date = str(ctx.store.meta().get("imported_at", ""))[:10] or dt.date.today()
+    source, made = attribution_parts(lang, date)
+    region_name = wi.t("region.norway", lang) if reg.code == "NO" else reg.name
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": f"{label}: {', '.join(names)}",
+        "title": {"text": f"{region_name}: {label}", "anchor": "start", "fontSize": 17,
+                  "subtitle": [source, made], "subtitleFontSize": 12, "offset": 12},
+        "width": EXPORT_WIDTH, "height": 320, "background": "white", "padding": 12,
+        "data": {"values": rows},
+        "mark": {"type": "line", "strokeWidth": 2.5, "point": False},
+        "encoding": {
+            "x": {"field": "year", "type": "quantitative", "title": None,
+                  "axis": {"format": "d", "tickMinStep": 5}},
+            "y": {"field": "value", "type": "quantitative", "title": label,
+                  "scale": {"zero": False}, "axis": {"format": fmt}},
+            "color": {"field": "scenario", "type": "nominal", "sort": names, "title": None,
+                      "scale": {"range": ["#4d4d4d", "#1f4e79", "#b8420f", "#2e7d32",
+                                          "#6a3d9a", "#8a6d00", "#00838f"]},
+                      "legend": {"orient": "bottom", "labelLimit": 400}},
+            "strokeDash": {"condition": {"test": f"datum.scenario === {json.dumps(names[0])}",
+                                         "value": [6, 4]}, "value": [1, 0]},
+        },
+        "config": {"locale": {"number": D3_LOCALES[lang]}, "font": "Liberation Sans, Arial, "
+                   "DejaVu Sans, sans-serif", "view": {"stroke": None}},
+    }
+    return spec

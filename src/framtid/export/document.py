@@ -155,7 +155,7 @@ def build(ctx, code: str, lang: str, scenario: Scenario, today: dt.date | None =
         "ssb_round": ssb_round, "ssb_note": ssb_note,
         "ssb_caption": t("report.ssb_caption", lang, name=name),
         "cli": "framtid project " + reg.code + " " + " ".join(
-            _quote(a) for a in scenario.cli_args() if a) + " --json",
+            _quote(a) for a in scenario.cli_args(name=False) if a) + " --json",
         "share_path": share_path(lang, reg.code, scenario),
         "date_text": fmt_date(today, lang), "data_date": fmt_date(data_date, lang)
         if data_date else "",

@@ -3,6 +3,8 @@
     GET /export/{lang}/{region}.{pdf|pptx|csv|xlsx}?scenario=…&name=…&LEVER=VALUE…
     GET /export/{lang}/{region}/chart/{chart}.{png|svg}?…      chart: a framtid.charts kind,
         «population» (the region page's line) or «scenario-INDICATOR» (the simulator's lines)
+    GET /export/{lang}/{region}/compare/{indicator}.{png|svg}?s=QUERY&s=QUERY
+        several named scenarios on one chart (each `s` one scenario's URL-encoded query)
     GET /embed/{lang}/{region}/{chart}?…                        a minimal page for an iframe
     GET /export/static/export.js                                keeps links in step (simulator)
 
@@ -186,8 +188,8 @@ def _env() -> Environment:
 
 
 def _render(template: str, lang: str, **kw) -> Markup:
-    return Markup(_env().get_template(template).render(t=lambda key, **k: t(key, lang, **k), lang=lang,
-                                                   **kw))
+    page = _env().get_template(template)
+    return Markup(page.render(t=lambda key, **k: t(key, lang, **k), lang=lang, **kw))
 
 
 def build_router() -> APIRouter:
@@ -197,6 +199,37 @@ def build_router() -> APIRouter:
     def export_js():
         return FileResponse(HERE / "static" / "export.js", media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=3600"})
+
+    @router.get("/export/{lang}/{region}/compare/{filename}")
+    def compare_file(request: Request, lang: str, region: str, filename: str):
+        """Several scenarios on one chart: ?s=QUERY&s=QUERY… (each a scenario's own query,
+        URL-encoded, e.g. s=name%3DA%26young_adults%3D25), one line each beside the main one."""
+        from urllib.parse import parse_qsl
+
+        from .charts import image, scenarios_chart
+
+        try:
+            _lang(lang)
+            indicator, _, fmt = filename.rpartition(".")
+            if fmt not in IMAGE_TYPES:
+                raise _Bad(404, f"Unknown image format {fmt!r}; choose one of "
+                                f"{', '.join(IMAGE_TYPES)}.")
+            ctx = request.app.state.ctx
+            reg = _region(ctx, region)
+            try:
+                scs = [Scenario.from_query(parse_qsl(q)) for q in
+                       request.query_params.getlist("s")]
+            except FramtidError as exc:
+                raise _Bad(422, str(exc)) from None
+            try:
+                spec = scenarios_chart(ctx, reg.code, lang, scs or [Scenario()], indicator)
+            except FramtidError as exc:
+                raise _Bad(404 if "indicator" in str(exc) else 422, str(exc)) from None
+            data = image(spec, fmt, 2)
+        except _Bad as exc:
+            return _problem(exc.status, exc.msg)
+        return _attachment(data, IMAGE_TYPES[fmt],
+                           _filename(reg, lang, Scenario(), fmt, f"scenarios-{indicator}"))
 
     @router.get("/export/{lang}/{region}/chart/{filename}")
     def chart_file(request: Request, lang: str, region: str, filename: str):
@@ -252,6 +285,7 @@ def build_router() -> APIRouter:
             sc = _scenario(request)
             spec, alt, title = chart_spec(request, reg, chart, lang, sc)
             from ..charts.render import to_svg
+            from ..i18n import fmt_date
             from ..i18n import t as core_t
 
             svg = to_svg(spec)
@@ -266,9 +300,10 @@ def build_router() -> APIRouter:
         back = str(request.base_url).rstrip("/") + (
             f"/{lang}/region/{reg.code}" if sc.is_default and not sc.name else
             f"/{lang}/region/{reg.code}/simulate?{sc.query()}")
+        imported = str(ctx.store.meta().get("imported_at", ""))[:10]
+        made = core_t("source.projection", lang, date=fmt_date(imported, lang) if imported else "")
         page = _render("embed.html", lang, title=title or reg.name, alt=alt, svg=Markup(svg),
-                       credit=f"{core_t('source.attribution', lang)} · "
-                              f"{core_t('source.projection', lang, date=str(ctx.store.meta().get('imported_at', ''))[:10])}",
+                       credit=f"{core_t('source.attribution', lang)} · {made}",
                        scenario_line="" if sc.is_default and not sc.name else sc.sentence(lang),
                        back=back, link_text=t("chart.embed_link", lang))
         return HTMLResponse(page, headers={"Content-Security-Policy": EMBED_CSP,
@@ -302,9 +337,16 @@ def export_downloads(c) -> Markup:
     from ..web import views as V
 
     sc = _page_scenario(c)
+    compare = ""
+    if c.get("page") == "simulate" and not sc.is_default:
+        from urllib.parse import urlencode
+
+        compare = (f"/export/{lang}/{reg.code}/compare/population.png?"
+                   + urlencode({"s": sc.query()}))
     return _render("downloads.html", lang, base=f"/export/{lang}/{reg.code}",
                    query=_page_query(sc), name=V.rname(reg, lang),
-                   scenario_title=sc.title(lang), dynamic=c.get("page") == "simulate")
+                   scenario_title=sc.title(lang), dynamic=c.get("page") == "simulate",
+                   compare=compare)
 
 
 @pass_context

@@ -140,11 +140,12 @@ class Scenario:
         q += [(k, _num_text(v)) for k, v in self.changed().items()]
         return urlencode(q)
 
-    def cli_args(self) -> list[str]:
+    def cli_args(self, name: bool = True) -> list[str]:
+        """Options for `framtid report` (with the name) or `framtid project` (name=False)."""
         args = ["--scenario", self.variant]
         for k, v in self.changed().items():
             args += ["--lever", f"{k}={_num_text(v)}"]
-        if self.name:
+        if self.name and name:
             args += ["--name", self.name]
         return args
 

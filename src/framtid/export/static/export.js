@@ -21,6 +21,7 @@ if (form) {
   const sync = () => {
     const q = query();
     document.querySelectorAll("[data-export-base]").forEach((a) => { a.href = a.dataset.exportBase + q; });
+    document.querySelectorAll("[data-export-compare]").forEach((a) => { a.href = `${a.dataset.exportCompare}?s=${encodeURIComponent(q.slice(1))}`; });
     const url = location.pathname + q;
     const share = root.querySelector("[data-sim-share]");
     if (share) share.href = url;
