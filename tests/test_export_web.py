@@ -131,3 +131,12 @@ def test_several_scenarios_on_one_chart(client):
     assert client.get("/export/nn/3403/compare/population.png?s=nope%3D1").status_code == 422
     sim = client.get(f"/nn/region/3403/simulate?{Q}").text
     assert "/export/nn/3403/compare/population.png?s=" in sim
+
+
+def test_home_page_charts_have_downloads(client):
+    html = client.get("/nn/?indicator=share_67_plus&year=2040").text
+    assert 'href="/export/nn/NO/chart/population.png"' in html
+    assert 'href="/export/nn/NO/chart/map.svg?indicator=share_67_plus&amp;year=2040"' in html
+    r = client.get("/export/nn/NO/chart/map.svg?indicator=share_67_plus&year=2040")
+    assert r.status_code == 200 and "<svg" in r.text
+    assert client.get("/export/nn/NO/chart/map.svg?indicator=nope").status_code == 422

@@ -66,8 +66,10 @@ def _nan_free(proj: dict) -> dict:
     return proj
 
 
-def region_chart(ctx, code: str, kind: str, lang: str, scenario: Scenario, paths: int = 200):
-    """One chart kind (framtid.charts.KINDS) for a region in a scenario."""
+def region_chart(ctx, code: str, kind: str, lang: str, scenario: Scenario, paths: int = 200,
+                 indicator: str = "aldersbaereevne_67", year: int = 2040):
+    """One chart kind (framtid.charts.KINDS) for a region in a scenario; maps take `indicator`
+    and `year` (every kommune, main scenario)."""
     from .. import charts
     from ..i18n import check_lang, t
     from ..story.charts_for import chart_for
@@ -77,7 +79,12 @@ def region_chart(ctx, code: str, kind: str, lang: str, scenario: Scenario, paths
         raise FramtidError(f"Unknown chart {kind!r}; choose one of {', '.join(charts.KINDS)}.")
     reg = ctx.regions.resolve(code)
     if kind in ("map", "ba-map"):          # maps show every kommune in the main scenario
-        return chart_for(ctx, reg.code, kind, lang)
+        from ..consequences.indicators import INDICATORS
+
+        if indicator not in INDICATORS:
+            raise FramtidError(f"Unknown indicator {indicator!r}; choose one of "
+                               f"{', '.join(INDICATORS)}.")
+        return chart_for(ctx, reg.code, kind, lang, indicator=indicator, year=int(year))
     date = ctx.store.meta().get("imported_at", "")[:10]
     proj = _nan_free(scenario.project(ctx, reg.code, paths if kind == "fan" else None))
     extra: dict = {"projection_date": date}

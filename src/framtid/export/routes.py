@@ -97,11 +97,28 @@ class _Bad(Exception):
         self.status, self.msg = status, msg
 
 
-def _scenario(request: Request) -> Scenario:
+def _scenario(request: Request, ignore: tuple[str, ...] = ("lang",)) -> Scenario:
     try:
-        return Scenario.from_query(list(request.query_params.multi_items()), ignore=("lang",))
+        return Scenario.from_query(list(request.query_params.multi_items()), ignore=ignore)
     except FramtidError as exc:
         raise _Bad(422, str(exc)) from None
+
+
+MAP_PARAMS = ("lang", "indicator", "year")
+
+
+def _map_params(request: Request) -> dict:
+    """`indicator` and `year` of a map chart (?indicator=share_67_plus&year=2040)."""
+    q = request.query_params
+    out: dict = {}
+    if "indicator" in q:
+        out["indicator"] = q["indicator"]
+    if "year" in q:
+        try:
+            out["year"] = int(q["year"])
+        except ValueError:
+            raise _Bad(422, f"year takes a whole year, got {q['year'][:20]!r}") from None
+    return out
 
 
 def _region(ctx, code: str):
@@ -147,7 +164,8 @@ def build_document(ctx, code: str, lang: str, fmt: str, sc: Scenario) -> bytes:
     return _cache.put(key, data)
 
 
-def chart_spec(request: Request, reg, chart: str, lang: str, sc: Scenario) -> tuple[dict, str, str]:
+def chart_spec(request: Request, reg, chart: str, lang: str, sc: Scenario,
+               map_params: dict | None = None) -> tuple[dict, str, str]:
     """(decorated spec, alt text, title) of one chart of a page."""
     from .charts import decorate, region_chart
 
@@ -168,7 +186,7 @@ def chart_spec(request: Request, reg, chart: str, lang: str, sc: Scenario) -> tu
             ch = V.scenario_chart(ind, base, scen, name, lang, svc.history(reg.code))
         spec = decorate(ch.spec, lang, sc, title=ch.title, projection_date=date)
         return spec, ch.alt, ch.title
-    c = region_chart(ctx, reg.code, chart, lang, sc)
+    c = region_chart(ctx, reg.code, chart, lang, sc, **(map_params or {}))
     spec = decorate(c.spec, lang, None if chart in ("map", "ba-map") else sc,
                     projection_date=date)
     return spec, c.alt, c.title
@@ -244,10 +262,10 @@ def build_router() -> APIRouter:
                                 f"{', '.join(chart_names())}.")
             ctx = request.app.state.ctx
             reg = _region(ctx, region)
-            sc = _scenario(request)
+            sc = _scenario(request, MAP_PARAMS)
             from .charts import image
 
-            spec, _, _ = chart_spec(request, reg, chart, lang, sc)
+            spec, _, _ = chart_spec(request, reg, chart, lang, sc, _map_params(request))
             data = image(spec, fmt, 2)
         except _Bad as exc:
             return _problem(exc.status, exc.msg)
@@ -282,8 +300,8 @@ def build_router() -> APIRouter:
                                 f"{', '.join(chart_names())}.")
             ctx = request.app.state.ctx
             reg = _region(ctx, region)
-            sc = _scenario(request)
-            spec, alt, title = chart_spec(request, reg, chart, lang, sc)
+            sc = _scenario(request, MAP_PARAMS)
+            spec, alt, title = chart_spec(request, reg, chart, lang, sc, _map_params(request))
             from ..charts.render import to_svg
             from ..i18n import fmt_date
             from ..i18n import t as core_t
@@ -352,22 +370,36 @@ def export_downloads(c) -> Markup:
 @pass_context
 def export_chart_links(c, ch) -> Markup:
     reg, lang, page = c.get("reg"), c.get("lang", "nb"), c.get("page")
-    if reg is None or page not in ("region", "simulate"):
-        return Markup("")
+    extra = ""
     get = (lambda k: ch.get(k)) if isinstance(ch, dict) else (lambda k: getattr(ch, k, None))
     kind, slot = get("kind"), get("slot")
+    if page == "home":              # Norway's page: the population line and the map
+        from urllib.parse import urlencode
+
+        from ..consequences.indicators import INDICATORS
+
+        reg = c["request"].app.state.ctx.regions.get("NO")
+        if kind == "map":
+            ind, year = c.get("map_indicator"), c.get("map_year")
+            if ind not in INDICATORS or not year:
+                return Markup("")
+            extra = urlencode({"indicator": ind, "year": year})
+        elif kind != "line":
+            return Markup("")
+    if reg is None or page not in ("region", "simulate", "home"):
+        return Markup("")
     from ..charts import KINDS
 
     if page == "simulate" and slot:
         chart = f"scenario-{slot}"
     elif kind in KINDS:
         chart = kind
-    elif kind == "line" and page == "region":
+    elif kind == "line" and page in ("region", "home"):
         chart = "population"
     else:
         return Markup("")
-    sc = _page_scenario(c)
-    q = _page_query(sc)
+    sc = _page_scenario(c) if page != "home" else Scenario()
+    q = _page_query(sc) or (f"?{extra}" if extra else "")
     request = c.get("request")
     origin = str(request.base_url).rstrip("/") if request is not None else ""
     src = f"{origin}/embed/{lang}/{reg.code}/{chart}{q}"
