@@ -26,8 +26,8 @@ def test_static_site_link_check(site):
     for lang in ("nb", "nn"):
         for code in REGIONS.split(","):
             assert (site / lang / "region" / code / "index.html").is_file()
-            assert (site / "export" / lang / f"{code}.csv").is_file()
-            assert (site / "export" / lang / f"{code}.xlsx").is_file()
+            assert (site / "data" / f"{code}.csv").is_file()
+            assert (site / "data" / f"{code}.xlsx").is_file()
     assert (site / "index.html").is_file() and (site / "nb" / "method" / "index.html").is_file()
     assert any((site / "assets").glob("vega-bundle-*.js"))
 
@@ -38,6 +38,7 @@ def test_static_pages_point_server_things_at_a_plain_notice(site):
     assert "/simulate" not in page.split("<main", 1)[1].split("</main>", 1)[0].replace(
         "needs-server", "")
     assert 'href="/nn/needs-server/"' in page
+    assert 'href="/data/3403.xlsx"' in page
     notice = (site / "nn" / "needs-server" / "index.html").read_text("utf-8")
     assert "Simulatoren treng serveren" in notice and "framtid serve" in notice
     assert "Forteljinga om Hamar" in page                   # the story is there, with tables

@@ -3,8 +3,9 @@
 The pages are the web app's own, rendered in-process (no server, no network) and written as
 `{lang}/region/{code}/index.html`, `{lang}/index.html`, `{lang}/method/index.html`, with the
 assets they use (`/static/…`, `/assets/…`: styles, scripts, the Vega bundle, the kommune map)
-and the downloads: CSV and XLSX per region (always), chart images PNG/SVG (`--images`), PDF and
-PPTX per region and language (`--documents`, slow).
+and the downloads: CSV and XLSX per region (always, once under `/data/`: the numbers are the same
+in every language), chart images PNG/SVG (`--images`), PDF and PPTX per region and language
+(`--documents`, slow).
 
 Links are rewritten for static hosting: a page link points at its folder («/nb/region/3403/»);
 what needs the server (simulator, comparison, search, API, a download or page not in this copy)
@@ -30,6 +31,7 @@ from .text import t
 ATTR = re.compile(r'(\s(?:href|src|action))="([^"]*)"')
 ASSET = re.compile(r'(/(?:static|assets)/[A-Za-z0-9._\-/]+)')
 NOTICE = "needs-server"
+DATA_LINK = re.compile(r"^/export/(?:nb|nn|en)/([^/]+\.(?:csv|xlsx))$")
 
 
 def _key(path: str) -> str:
@@ -50,14 +52,14 @@ def _file_for(key: str) -> str:
 class Site:
     def __init__(self, ctx, root: Path, langs: list[str], codes: list[str],
                  documents: bool = False, images: bool = False):
-        from fastapi.testclient import TestClient
-
         from ..web.app import create_app
 
         self.ctx, self.root, self.langs, self.codes = ctx, root, langs, codes
         self.documents, self.images = documents, images
-        with warnings.catch_warnings():
+        with warnings.catch_warnings():   # starlette's note about httpx: harmless here
             warnings.simplefilter("ignore")
+            from fastapi.testclient import TestClient
+
             self.client = TestClient(create_app(ctx.db_path), raise_server_exceptions=True)
         self.files = 0
         self.pages = 0
@@ -73,7 +75,7 @@ class Site:
         return out
 
     def download_paths(self, lang: str, code: str) -> list[str]:
-        out = [f"/export/{lang}/{code}.csv", f"/export/{lang}/{code}.xlsx"]
+        out = [f"/data/{code}.csv", f"/data/{code}.xlsx"]   # the same in every language
         if self.documents:
             out += [f"/export/{lang}/{code}.pdf", f"/export/{lang}/{code}.pptx"]
         return out
@@ -98,7 +100,7 @@ class Site:
                 return m.group(0)
             path, _, query = raw.partition("?")
             path, _, frag = path.partition("#")
-            key = _key(path)
+            key = DATA_LINK.sub(r"/data/\1", _key(path))
             if key.startswith(("/static/", "/assets/")):
                 self.assets.add(key)
                 return m.group(0)
@@ -147,10 +149,9 @@ class Site:
         sc = Scenario()
         rd = region_rows(self.ctx, code, sc)
         meta = metadata(self.ctx, sc, [rd.code], rd.proj["base_year"])
-        csv, xlsx = csv_bytes([rd], meta), xlsx_bytes([rd], meta, self.langs[0])
+        self.write(f"/data/{code}.csv", csv_bytes([rd], meta))
+        self.write(f"/data/{code}.xlsx", xlsx_bytes([rd], meta, self.langs[0]))
         for lang in self.langs:
-            self.write(f"/export/{lang}/{code}.csv", csv)
-            self.write(f"/export/{lang}/{code}.xlsx", xlsx)
             if self.documents:
                 for fmt in ("pdf", "pptx"):
                     r = self.client.get(f"/export/{lang}/{code}.{fmt}")
