@@ -180,12 +180,20 @@ def test_pptx_deck_slides_notes_and_numbers(pptx_path, project_json):
                                             "nb"))
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+LO_REGISTRY = Path("/usr/lib/libreoffice/share/registry")
+
+
+def _soffice(tmp_path, fmt: str, src: Path):
+    return subprocess.run(["soffice", "--headless", "--norestore", "--convert-to", fmt,
+                           "--outdir", str(tmp_path), str(src)], capture_output=True, text=True,
+                          timeout=180, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or not (LO_REGISTRY / "impress.xcd").exists(),
+                    reason="LibreOffice Impress is not installed (FRAMTID_WITH_LIBREOFFICE=1)")
 def test_pptx_converts_with_libreoffice(pptx_path, tmp_path):
-    r = subprocess.run(["soffice", "--headless", "--norestore", "--convert-to", "pdf", "--outdir",
-                        str(tmp_path), str(pptx_path)], capture_output=True, text=True,
-                       timeout=180, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
-    assert r.returncode == 0, r.stderr
+    r = _soffice(tmp_path, "pdf", pptx_path)
+    assert r.returncode == 0 and "Error" not in r.stderr, r.stderr
     from pypdf import PdfReader
 
     pdf = tmp_path / (pptx_path.stem + ".pdf")
@@ -227,6 +235,23 @@ def test_xlsx_has_numbers_equal_to_the_json(db_path, tmp_path, project_json):
     assert "young_adults=25" in meta["levers_changed"]
     assert meta["base_year"] == "2026" and meta["framtid_version"]
     assert "Statistisk sentralbyrå" in meta["source"]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or not (LO_REGISTRY / "calc.xcd").exists(),
+                    reason="LibreOffice Calc is not installed (FRAMTID_WITH_LIBREOFFICE=1)")
+def test_xlsx_opens_in_libreoffice(ctx, tmp_path):
+    from framtid.export.data import export
+    from framtid.export.scenario import Scenario
+
+    src = tmp_path / "hamar.xlsx"
+    export(ctx, "3403", "xlsx", src, Scenario())
+    out = tmp_path / "out"
+    out.mkdir()
+    r = _soffice(out, "csv", src)          # the first sheet: population by sex and age
+    assert r.returncode == 0 and "Error" not in r.stderr, r.stderr
+    first = (out / "hamar.csv").read_text("utf-8").splitlines()
+    assert first[0].startswith("region_code,region,year,sex,0,1,2")
+    assert first[1].startswith("3403,Hamar,2026,female,")
 
 
 def test_csv_values_and_metadata(ctx, tmp_path, project_json):
