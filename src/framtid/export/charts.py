@@ -9,9 +9,13 @@ for a region in a scenario, from the same projection `framtid project … --json
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 
 from ..charts.base import attribution_parts
-from ..charts.render import to_png, to_svg
+from ..charts.render import to_svg
 from ..errors import FramtidError
 from .scenario import Scenario
 
@@ -50,12 +54,35 @@ def decorate(spec: dict, lang: str, scenario: Scenario | None, *, title: str = "
     return spec
 
 
+_svgs: OrderedDict[str, str] = OrderedDict()
+_svg_lock = threading.Lock()
+SVG_CACHE = 64
+
+
+def svg_of(spec: dict) -> str:
+    """The chart as SVG, rendered once per spec (a report, a deck and a chart download of the
+    same scenario share the rendering; Vega is the slow part, rasterising is cheap)."""
+    key = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+    with _svg_lock:
+        if key in _svgs:
+            _svgs.move_to_end(key)
+            return _svgs[key]
+    svg = to_svg(spec)
+    with _svg_lock:
+        _svgs[key] = svg
+        while len(_svgs) > SVG_CACHE:
+            _svgs.popitem(last=False)
+    return svg
+
+
 def image(spec: dict, fmt: str, scale: float = 2) -> bytes:
     """PNG (`scale` 2 = crisp on slides and retina screens) or SVG bytes."""
     if fmt == "png":
-        return to_png(spec, scale=scale)
+        import vl_convert as vlc
+
+        return vlc.svg_to_png(svg_of(spec), scale=scale)
     if fmt == "svg":
-        return to_svg(spec).encode("utf-8")
+        return svg_of(spec).encode("utf-8")
     raise FramtidError(f"Unknown image format {fmt!r}; choose one of {', '.join(IMAGE_FORMATS)}.")
 
 
@@ -118,8 +145,6 @@ def scenarios_chart(ctx, code: str, lang: str, scenarios: list[Scenario],
     for one indicator over the projection years. A Vega-Lite spec with title, source lines and
     the scenarios' names in the legend."""
     import datetime as dt
-
-    import json
 
     from ..i18n import D3_LOCALES
     from ..web import i18n as wi

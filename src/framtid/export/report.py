@@ -15,8 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..charts.render import to_svg
-from .charts import decorate
+from .charts import decorate, svg_of
 from .document import Document, build, unique_charts
 from .files import aside, check_target
 from .scenario import Scenario
@@ -33,7 +32,7 @@ def _env() -> Environment:
 
 
 def _svg_src(spec: dict) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(to_svg(spec).encode()).decode()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg_of(spec).encode()).decode()
 
 
 def html(doc: Document) -> str:

@@ -302,11 +302,11 @@ def build_router() -> APIRouter:
             reg = _region(ctx, region)
             sc = _scenario(request, MAP_PARAMS)
             spec, alt, title = chart_spec(request, reg, chart, lang, sc, _map_params(request))
-            from ..charts.render import to_svg
             from ..i18n import fmt_date
+            from .charts import svg_of
             from ..i18n import t as core_t
 
-            svg = to_svg(spec)
+            svg = svg_of(spec)
         except _Bad as exc:
             return HTMLResponse(f"<!doctype html><title>{exc.status}</title><p>"
                                 f"{html.escape(exc.msg)}</p>", status_code=exc.status,
