@@ -507,6 +507,12 @@ def chart(region: str, kind: str, out_path: Path = typer.Option(..., "--out",
     err.print(f"Wrote {out_path}")
 
 
+# --- report, deck, data files, static site (framtid.export) ----------------------------------
+from .export.cli import register as _register_export  # noqa: E402
+
+_register_export(app, _context, err)
+
+
 # --- main job ---------------------------------------------------------------------------------
 @app.command()
 def run(kommune: str = typer.Option("3403", help="Kommune for the summary"),

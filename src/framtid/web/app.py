@@ -294,9 +294,11 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
+    from ..export.routes import install as install_export
     from .api import build_router
     from .pages import router as pages_router
 
+    install_export(app)   # /export/…, /embed/… and the templates' download links
     app.include_router(build_router(svc))
     app.include_router(pages_router)
 

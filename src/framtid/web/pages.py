@@ -9,6 +9,7 @@ URL scheme (language first, then what): /{lang}/, /{lang}/region/{code},
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -203,6 +204,8 @@ def simulate_page(request: Request, lang: str, code: str):
                       display_name=V.display_name(reg, lang))
     params = dict(request.query_params)
     solve = params.pop("solve", None)
+    scenario_name = params.pop("name", None)   # the scenario's name travels to the exports
+    params.pop("scenario", None)
     levers, errors = svc.parse_levers(params)
     wit_message, wit_error = None, None
     if solve and not errors and svc.has_what_it_takes:
@@ -235,7 +238,9 @@ def simulate_page(request: Request, lang: str, code: str):
                   error_fields=[e.field for e in errors], sim_error=sim_error,
                   targets=V.targets(svc, lang) if svc.has_what_it_takes else [],
                   wit_message=wit_message, wit_error=wit_error,
-                  solve=solve, year=STORY_YEAR, share_url=sim["url"])
+                  solve=solve, year=STORY_YEAR, share_url=sim["url"] + (
+                      ("&" if "?" in sim["url"] else "?") + urlencode({"name": scenario_name})
+                      if scenario_name else ""))
 
 
 # --- compare --------------------------------------------------------------------------------
