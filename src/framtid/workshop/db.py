@@ -1,0 +1,135 @@
+"""Where workshop state lives: SQLite beside the store (default, zero set-up) or PostgreSQL when
+FRAMTID_DATABASE_URL says so (several server processes then serve one workshop consistently).
+
+`Database(url)` opens the engine and runs the Alembic migrations to head, once per process and
+serialised across processes (a PostgreSQL advisory lock, or a file lock beside the SQLite file),
+so that `uvicorn --workers 4` starting at once migrates exactly once.
+
+SQLite runs in WAL mode with `synchronous=NORMAL` (a committed answer survives a killed server
+process) and every transaction starts with `BEGIN IMMEDIATE`, so concurrent writers queue on the
+busy timeout instead of failing on a read-to-write lock upgrade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_NAME = "workshop.sqlite"
+ENV_URL = "FRAMTID_DATABASE_URL"
+_ADVISORY_KEY = 7_140_204_014   # «framtid workshop» migration lock (any fixed 64-bit number)
+
+
+def default_url(db_path: Path | str | None = None) -> str:
+    """FRAMTID_DATABASE_URL if set, else a SQLite file beside the store (FRAMTID_HOME)."""
+    env = os.environ.get(ENV_URL, "").strip()
+    if env:
+        return normalise(env)
+    if db_path is None:
+        from .. import config
+
+        folder = config.home()
+    else:
+        folder = Path(db_path).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / SQLITE_NAME}"
+
+
+def normalise(url: str) -> str:
+    """postgres://… and postgresql://… use psycopg 3 (the only PostgreSQL driver we ship)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Database:
+    def __init__(self, url: str, *, migrate: bool = True):
+        self.url = normalise(url)
+        self.engine = _engine(self.url)
+        self.session = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            self.migrate()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self._migration_lock(), self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    @contextlib.contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        if self.dialect == "postgresql":
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _ADVISORY_KEY})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _ADVISORY_KEY})
+                    conn.commit()
+        elif self.dialect == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            with open(f"{self.engine.url.database}.lock", "a+") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+        else:
+            yield
+
+    @contextlib.contextmanager
+    def tx(self) -> Iterator[Session]:
+        """One transaction: committed on success, rolled back on any error."""
+        with self.session() as s, s.begin():
+            yield s
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        eng = create_engine(url, pool_size=8, max_overflow=16, pool_timeout=30,
+                            connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(eng, "connect")
+        def _sqlite_on_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None      # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(eng, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return eng
+    return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True,
+                         pool_timeout=30)
