@@ -131,5 +131,7 @@ def _engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return eng
-    return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True,
+    # No pre-ping (a round trip per request); connections are recycled instead, and a
+    # connection the server dropped fails one request, which the client may retry.
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=600,
                          pool_timeout=30)

@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, delete, func, select, update
+from sqlalchemy import Integer, and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -221,21 +221,38 @@ class WorkshopService:
                 Participant.token == token[:64], Participant.workshop_id == ws.id)) is not None
 
     def answer(self, code: str, question_id: int, token: str, value) -> float:
+        """Store (or replace) one participant's answer: one lookup, one upsert, one commit."""
         with self.db.tx() as s:
-            ws = self._live(s, code)
-            q = s.get(Question, int(question_id))
-            if q is None or q.workshop_id != ws.id:
+            row = s.execute(
+                select(Workshop.id, Workshop.state, Workshop.expires_at, Question.id,
+                       Question.kind, Question.min, Question.max, Question.is_open,
+                       Participant.id)
+                .select_from(Workshop)
+                .outerjoin(Question, and_(Question.workshop_id == Workshop.id,
+                                          Question.id == int(question_id)))
+                .outerjoin(Participant, and_(Participant.workshop_id == Workshop.id,
+                                             Participant.token == (token or "")[:64]))
+                .where(Workshop.code == normalise_code(code))).first()
+            if row is None:
+                raise NotFound("error.no_workshop")
+            ws_id, state, expires, qid, kind, qmin, qmax, is_open, pid = row
+            if expires <= now():
+                raise Gone("error.expired")
+            if state == "closed":
+                raise Gone("error.closed")
+            if qid is None:
                 raise NotFound("error.no_question")
-            p = self._participant(s, ws, token)
-            v = _valid_value(q, value)
-            if not q.is_open:
+            if pid is None:
+                raise NotFound("error.no_participant")
+            v = _valid_value(Question(kind=kind, min=qmin, max=qmax), value)
+            if not is_open:
                 raise Conflict("error.question_closed")
-            values = {"workshop_id": ws.id, "question_id": q.id, "participant_id": p.id,
-                      "value": v, "updated_at": now()}
+            t = now()
             ins = (pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert)(Answer)
-            s.execute(ins.values(**values).on_conflict_do_update(
-                index_elements=["question_id", "participant_id"],
-                set_={"value": v, "updated_at": values["updated_at"]}))
+            s.execute(ins.values(workshop_id=ws_id, question_id=qid, participant_id=pid, value=v,
+                                 updated_at=t)
+                      .on_conflict_do_update(index_elements=["question_id", "participant_id"],
+                                             set_={"value": v, "updated_at": t}))
             return v
 
     def my_answers(self, code: str, token: str | None) -> dict[int, float]:
