@@ -233,6 +233,22 @@ def _csrf_token(request: Request) -> str:
     return tok
 
 
+MAX_FORM = 64 * 1024
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """An url-encoded form (the only kind our pages send), read without python-multipart."""
+    from urllib.parse import parse_qsl
+
+    body = await request.body()
+    if len(body) > MAX_FORM:
+        raise Invalid("error.action", "form")
+    ctype = request.headers.get("content-type", "")
+    if body and not ctype.startswith("application/x-www-form-urlencoded"):
+        raise Invalid("error.action", "form")
+    return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+
+
 def _check_csrf(request: Request, form) -> None:
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = str(form.get("csrf", ""))
@@ -285,13 +301,27 @@ def _questions_out(info: dict, lang: str) -> list[dict]:
             for q in info["questions"]]
 
 
+def _find_region(svc, text: str):
+    """A region by code, else by its exact name (kommune first), else None."""
+    text = (text or "").strip()[:60]
+    if not text:
+        return None
+    try:
+        return svc.region(text)
+    except Exception:
+        pass
+    try:
+        return svc.ctx.regions.resolve(text)
+    except Exception:
+        return None
+
+
 def create_workshop(request: Request, region_code: str, lang: str | None,
                     days: int | None) -> tuple[str, str, str]:
     svc = request.app.state.services
-    try:
-        reg = svc.region(region_code)
-    except Exception:
-        raise Invalid("error.region", "region", code=str(region_code)[:20]) from None
+    reg = _find_region(svc, region_code)
+    if reg is None:
+        raise Invalid("error.region", "region", code=str(region_code)[:20])
     lang = lang if lang in texts.LANGS else _region_lang(request, reg.code)
     beats = [b["id"] for b in _beats(request, reg.code, lang)]
     code, key = _svc(request).create(reg.code, lang, beats, _population(request, reg.code),
@@ -618,7 +648,9 @@ def picture(request: Request, region: str, scenario: dict, lang: str) -> dict | 
     svc = request.app.state.services
     if not svc.has_projection:
         return None
-    levers = {k: float(v) for k, v in scenario.items() if v is not None}
+    defaults = {m["name"]: float(m["default"]) for m in svc.levers()}
+    levers = {k: float(v) for k, v in scenario.items()   # only what the room moved
+              if v is not None and abs(float(v) - defaults.get(k, 0.0)) > 1e-9}
     base = svc.projection(region)
     room = svc.projection(region, levers=levers)
     years = base["years"]
@@ -748,12 +780,7 @@ def start_page(request: Request, lang: str, region: str = "", code: str = ""):
     if code.strip():
         c = normalise_code(code)
         return RedirectResponse(f"/{lang}/w/{c}", status_code=303)
-    reg = None
-    if region:
-        try:
-            reg = request.app.state.services.region(region)
-        except Exception:
-            reg = None
+    reg = _find_region(request.app.state.services, region) if region else None
     return _render(request, "ws_start.html", lang, texts.t("start.title", lang), reg=reg,
                    region_value=(reg.code if reg else region[:40]))
 
@@ -761,7 +788,7 @@ def start_page(request: Request, lang: str, region: str = "", code: str = ""):
 @pages.post("/{lang}/workshop", response_class=HTMLResponse)
 async def start_create(request: Request, lang: str):
     _lang_ok(lang)
-    form = await request.form()
+    form = await _form(request)
     _check_csrf(request, form)
     _limit(request, "create")
     region = str(form.get("region", "")).strip()[:40]
@@ -814,7 +841,7 @@ def participant_page(request: Request, lang: str, code: str):
 @pages.post("/{lang}/w/{code}/join")
 async def participant_join(request: Request, lang: str, code: str):
     _lang_ok(lang)
-    form = await request.form()
+    form = await _form(request)
     _check_csrf(request, form)
     _limit(request, "join")
     ws = _svc(request)
@@ -836,7 +863,7 @@ def _token(request: Request, code: str) -> str:
 @pages.post("/{lang}/w/{code}/answer/{question_id}")
 async def participant_answer(request: Request, lang: str, code: str, question_id: int):
     _lang_ok(lang)
-    form = await request.form()
+    form = await _form(request)
     _check_csrf(request, form)
     code = normalise_code(code)
     tok = _token(request, code)
@@ -858,7 +885,7 @@ async def participant_answer(request: Request, lang: str, code: str, question_id
 @pages.post("/{lang}/w/{code}/ideas")
 async def participant_idea(request: Request, lang: str, code: str):
     _lang_ok(lang)
-    form = await request.form()
+    form = await _form(request)
     _check_csrf(request, form)
     code = normalise_code(code)
     tok = _token(request, code)
@@ -874,7 +901,7 @@ async def participant_idea(request: Request, lang: str, code: str):
 @pages.post("/{lang}/w/{code}/ideas/{idea_id}/vote")
 async def participant_vote(request: Request, lang: str, code: str, idea_id: int):
     _lang_ok(lang)
-    form = await request.form()
+    form = await _form(request)
     _check_csrf(request, form)
     code = normalise_code(code)
     tok = _token(request, code)
@@ -933,7 +960,7 @@ def host_page(request: Request, lang: str, code: str):
 @pages.post("/{lang}/w/{code}/host/key")
 async def host_login(request: Request, lang: str, code: str):
     _lang_ok(lang)
-    form = await request.form()
+    form = await _form(request)
     _check_csrf(request, form)
     _limit(request, "join")
     code = normalise_code(code)
@@ -950,7 +977,7 @@ async def host_login(request: Request, lang: str, code: str):
 @pages.post("/{lang}/w/{code}/host/action")
 async def host_action(request: Request, lang: str, code: str):
     _lang_ok(lang)
-    form = await request.form()
+    form = await _form(request)
     _check_csrf(request, form)
     code = normalise_code(code)
     key = _host_key(request, code)
@@ -1012,7 +1039,7 @@ def host_questions(request: Request, lang: str, code: str):
 @pages.post("/{lang}/w/{code}/host/questions")
 async def host_questions_post(request: Request, lang: str, code: str):
     _lang_ok(lang)
-    form = await request.form()
+    form = await _form(request)
     _check_csrf(request, form)
     code = normalise_code(code)
     key = _host_key(request, code)
