@@ -101,6 +101,20 @@ class Database:
         else:
             yield
 
+    def warm(self, n: int | None = None) -> None:
+        """Open the pool's connections now (a PostgreSQL connection forks a server process:
+        better at start than in the first minute of a meeting)."""
+        n = n if n is not None else self.engine.pool.size()
+        conns = []
+        try:
+            for _ in range(max(0, n)):
+                conns.append(self.engine.connect())
+                conns[-1].execute(text("SELECT 1"))
+                conns[-1].rollback()
+        finally:
+            for c in conns:
+                c.close()
+
     @contextlib.contextmanager
     def tx(self) -> Iterator[Session]:
         """One transaction: committed on success, rolled back on any error."""

@@ -42,13 +42,15 @@ class Server:
     """A real uvicorn serving the web app (with the workshop) over the store in `store_dir`."""
 
     def __init__(self, store_dir: Path | str, database_url: str | None = None, workers: int = 1,
-                 port: int | None = None, env: dict | None = None, log: Path | None = None):
+                 port: int | None = None, env: dict | None = None, log: Path | None = None,
+                 access_log: bool = False):
         self.store_dir = Path(store_dir)
         self.database_url = database_url
         self.workers = workers
         self.port = port or free_port()
         self.extra_env = env or {}
         self.log = log
+        self.access_log = access_log
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -63,7 +65,9 @@ class Server:
             env.pop("FRAMTID_DATABASE_URL", None)
         cmd = [sys.executable, "-m", "uvicorn", "--factory", "framtid.web.app:create_app",
                "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
-               "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5"]
+               "--log-level", "info" if self.access_log else "warning",
+               "--access-log" if self.access_log else "--no-access-log",
+               "--timeout-graceful-shutdown", "5"]
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL
         self.proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out,
                                      start_new_session=True)

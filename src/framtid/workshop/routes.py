@@ -81,6 +81,8 @@ def mount(app: FastAPI, db_path: Path | str | None = None, *, url: str | None = 
     ws = WorkshopService(db, lever_meta=svc.levers())
     try:
         ws.purge_expired()
+        if db.dialect == "postgresql":
+            db.warm()
     except Exception:  # pragma: no cover - a purge failure must not stop the server
         log.exception("purging expired workshops failed")
     app.state.workshop = ws
