@@ -171,13 +171,19 @@ class RateLimited(WorkshopError):
 
 
 def _same_origin(request: Request) -> None:
-    """A browser's cross-site request carries a foreign Origin: refuse it (CSRF on the API)."""
+    """A browser's cross-site request carries a foreign Origin: refuse it (CSRF on the API).
+    Only the host is compared (a TLS proxy in front may change the scheme); requests without
+    an Origin (scripts, curl, the load test) pass."""
+    from urllib.parse import urlsplit
+
     origin = request.headers.get("origin")
-    if origin and origin != "null":
-        own = f"{request.url.scheme}://{request.headers.get('host', '')}"
-        if origin != own:
-            raise Forbidden("error.origin")
-    elif origin == "null":
+    if origin is None:
+        return
+    allowed = {request.headers.get("host", "")}
+    public = os.environ.get("FRAMTID_PUBLIC_URL", "").strip()
+    if public:
+        allowed.add(urlsplit(public).netloc)
+    if origin == "null" or urlsplit(origin).netloc not in allowed:
         raise Forbidden("error.origin")
 
 
@@ -400,45 +406,49 @@ def api_info(request: Request, code: str, lang: str | None = None):
 
 
 @api.post("/{code}/participants", status_code=201)
-def api_join(request: Request, code: str):
+async def api_join(request: Request, code: str):
     """Join without an account: a random participant id, nothing else, is stored."""
     _same_origin(request)
     _limit(request, "join")
-    return {"participant_id": _svc(request).join(code)}
+    pid = await run_in_threadpool(_svc(request).join, code)
+    return JSONResponse({"participant_id": pid}, status_code=201)
 
 
 @api.put("/{code}/answers/{question_id}")
-def api_answer(request: Request, code: str, question_id: int, body: AnswerBody):
+async def api_answer(request: Request, code: str, question_id: int, body: AnswerBody):
     """Answer (or change the answer to) an open question; the last answer counts."""
     _same_origin(request)
     _limit(request, "post")
     _limit(request, "answer", body.participant_id)
-    v = _svc(request).answer(code, question_id, body.participant_id, body.value)
-    return {"question_id": question_id, "value": v}
+    v = await run_in_threadpool(_svc(request).answer, code, question_id, body.participant_id,
+                                body.value)
+    return JSONResponse({"question_id": question_id, "value": v})
 
 
 @api.post("/{code}/ideas", status_code=201)
-def api_idea(request: Request, code: str, body: IdeaBody):
+async def api_idea(request: Request, code: str, body: IdeaBody):
     """A short idea (1–280 characters) for the room."""
     _same_origin(request)
     _limit(request, "post")
     _limit(request, "idea", body.participant_id)
-    return _svc(request).add_idea(code, body.participant_id, body.text)
+    idea = await run_in_threadpool(_svc(request).add_idea, code, body.participant_id, body.text)
+    return JSONResponse(idea, status_code=201)
 
 
 @api.post("/{code}/ideas/{idea_id}/votes")
-def api_vote(request: Request, code: str, idea_id: int, body: ParticipantBody):
+async def api_vote(request: Request, code: str, idea_id: int, body: ParticipantBody):
     """Upvote an idea (once per participant; again changes nothing)."""
     _same_origin(request)
     _limit(request, "post")
     _limit(request, "vote", body.participant_id)
-    return {"idea_id": idea_id, "votes": _svc(request).vote(code, idea_id, body.participant_id)}
+    n = await run_in_threadpool(_svc(request).vote, code, idea_id, body.participant_id)
+    return JSONResponse({"idea_id": idea_id, "votes": n})
 
 
 @api.get("/{code}/results")
-def api_results(request: Request, code: str):
+async def api_results(request: Request, code: str):
     """Participants, answer distributions, the room's scenario (medians) and the top ideas."""
-    return _svc(request).results(code)
+    return JSONResponse(await run_in_threadpool(_svc(request).results, code))
 
 
 @api.get("/{code}/picture")

@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, and_, delete, func, select, update
+from sqlalchemy import Integer, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -199,9 +199,16 @@ class WorkshopService:
     # --- participants -------------------------------------------------------------------------
     def join(self, code: str) -> str:
         token = secrets.token_urlsafe(16)
-        with self.db.tx() as s:
-            ws = self._live(s, code)
-            s.add(Participant(workshop_id=ws.id, token=token, joined_at=now()))
+        with self.db.engine.begin() as con:
+            row = con.execute(_WORKSHOP_STATE, {"code": normalise_code(code)}).first()
+            if row is None:
+                raise NotFound("error.no_workshop")
+            ws_id, state, expires = row
+            if expires <= now():
+                raise Gone("error.expired")
+            if state == "closed":
+                raise Gone("error.closed")
+            con.execute(_INSERT_PARTICIPANT, {"ws": ws_id, "token": token, "t": now()})
         return token
 
     @staticmethod
@@ -221,18 +228,12 @@ class WorkshopService:
                 Participant.token == token[:64], Participant.workshop_id == ws.id)) is not None
 
     def answer(self, code: str, question_id: int, token: str, value) -> float:
-        """Store (or replace) one participant's answer: one lookup, one upsert, one commit."""
-        with self.db.tx() as s:
-            row = s.execute(
-                select(Workshop.id, Workshop.state, Workshop.expires_at, Question.id,
-                       Question.kind, Question.min, Question.max, Question.is_open,
-                       Participant.id)
-                .select_from(Workshop)
-                .outerjoin(Question, and_(Question.workshop_id == Workshop.id,
-                                          Question.id == int(question_id)))
-                .outerjoin(Participant, and_(Participant.workshop_id == Workshop.id,
-                                             Participant.token == (token or "")[:64]))
-                .where(Workshop.code == normalise_code(code))).first()
+        """Store (or replace) one participant's answer: one lookup, one upsert, one commit,
+        with statements built once (this is the path a room hammers)."""
+        with self.db.engine.begin() as con:
+            row = con.execute(_ANSWER_LOOKUP, {"code": normalise_code(code),
+                                               "qid": int(question_id),
+                                               "token": (token or "")[:64]}).first()
             if row is None:
                 raise NotFound("error.no_workshop")
             ws_id, state, expires, qid, kind, qmin, qmax, is_open, pid = row
@@ -247,12 +248,8 @@ class WorkshopService:
             v = _valid_value(Question(kind=kind, min=qmin, max=qmax), value)
             if not is_open:
                 raise Conflict("error.question_closed")
-            t = now()
-            ins = (pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert)(Answer)
-            s.execute(ins.values(workshop_id=ws_id, question_id=qid, participant_id=pid, value=v,
-                                 updated_at=t)
-                      .on_conflict_do_update(index_elements=["question_id", "participant_id"],
-                                             set_={"value": v, "updated_at": t}))
+            con.execute(_upsert_answer(con.dialect.name),
+                        {"ws": ws_id, "q": qid, "p": pid, "v": v, "t": now()})
             return v
 
     def my_answers(self, code: str, token: str | None) -> dict[int, float]:
@@ -595,6 +592,36 @@ class WorkshopService:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+_ANSWER_LOOKUP = (
+    select(Workshop.id, Workshop.state, Workshop.expires_at, Question.id, Question.kind,
+           Question.min, Question.max, Question.is_open, Participant.id)
+    .select_from(Workshop)
+    .outerjoin(Question, and_(Question.workshop_id == Workshop.id,
+                              Question.id == bindparam("qid")))
+    .outerjoin(Participant, and_(Participant.workshop_id == Workshop.id,
+                                 Participant.token == bindparam("token")))
+    .where(Workshop.code == bindparam("code")))
+_UPSERTS: dict[str, object] = {}
+_WORKSHOP_STATE = (select(Workshop.id, Workshop.state, Workshop.expires_at)
+                   .where(Workshop.code == bindparam("code")))
+_INSERT_PARTICIPANT = insert(Participant).values(workshop_id=bindparam("ws"),
+                                                 token=bindparam("token"),
+                                                 joined_at=bindparam("t"))
+
+
+def _upsert_answer(dialect: str):
+    """INSERT … ON CONFLICT (question, participant) DO UPDATE: the last answer counts."""
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Answer).values(
+            workshop_id=bindparam("ws"), question_id=bindparam("q"),
+            participant_id=bindparam("p"), value=bindparam("v"), updated_at=bindparam("t"))
+        stmt = _UPSERTS[dialect] = ins.on_conflict_do_update(
+            index_elements=["question_id", "participant_id"],
+            set_={"value": ins.excluded.value, "updated_at": ins.excluded.updated_at})
+    return stmt
+
+
 def clean_text(text: str) -> str:
     """Trim, fold whitespace and drop control characters (the text is escaped on output)."""
     text = "".join(ch for ch in str(text) if ch.isprintable() or ch in " \n\t")
