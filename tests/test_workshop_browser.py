@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_web_browser import (CHROMIUM, LAUNCH_ARGS, WCAG_TAGS, Tab,  # noqa: F401
-                              browser, pytestmark)
+from test_web_browser import WCAG_TAGS, Tab, browser, pytestmark  # noqa: F401
 
 XSS = '<img src=x onerror="window.__pwned=1">"><script>window.__pwned=1</script>'
 PHONE, LAPTOP = 390, 1280

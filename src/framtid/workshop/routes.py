@@ -1,4 +1,5 @@
-"""The workshop's JSON API (`/api/workshops/…`) and pages (`/{lang}/workshop`, `/{lang}/w/{code}…`).
+"""The workshop's JSON API (`/api/workshops/…`) and pages (`/{lang}/workshop`,
+`/{lang}/w/{code}…`).
 
 `mount(app, db_path)` is the only thing the web app calls: it opens the database (migrating it),
 adds the routes, the static files and the error handler. Routes are thin: they check limits,
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, Header, Request
+from fastapi import APIRouter, Body, FastAPI, Header, Path as PathParam, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -38,7 +39,7 @@ from . import texts
 from .db import Database, default_url, redact
 from .limits import RateLimiter
 from .qr import svg as qr_svg
-from .service import (IDEA_MAX, SCENARIO_STEP, Forbidden, Gone, Invalid, NotFound,
+from .service import (IDEA_MAX, SCENARIO_STEP, Forbidden, Invalid, NotFound,
                       WorkshopError, WorkshopService, normalise_code)
 
 log = logging.getLogger("framtid.workshop")
@@ -58,10 +59,11 @@ SSE_MAX_SECONDS = 1800          # a stream ends after 30 min; EventSource reconn
 class Problem(BaseModel):
     """A refusal: a sentence for people and a short code for programs."""
     detail: str
-    code: str
+    code: str | None = None
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body is not valid JSON"},
     403: {"model": Problem, "description": "Wrong or missing facilitator key, or a cross-site "
                                            "request"},
     404: {"model": Problem, "description": "Unknown workshop, question, idea or participant"},
@@ -73,7 +75,7 @@ api = APIRouter(prefix="/api/workshops", tags=["workshop"], responses=ERRORS)
 pages = APIRouter(include_in_schema=False)
 
 
-# --- set-up ----------------------------------------------------------------------------------------
+# --- set-up --------------------------------------------------------------------------------------
 def mount(app: FastAPI, db_path: Path | str | None = None, *, url: str | None = None) -> None:
     """Open the workshop database (migrations run here), add routes, static files, handler."""
     db = Database(url or default_url(db_path))
@@ -144,7 +146,8 @@ def _install_texts(templates: Jinja2Templates, app: FastAPI) -> None:
     def dec(c, x, digits: int = 1) -> str:
         return web_i18n.fmt_dec(x, _lang(c), digits)
 
-    templates.env.globals.update(t=t, has_t=has_t, num=num, dec=dec, qtext=qtext, step_title=step_title,
+    templates.env.globals.update(t=t, has_t=has_t, num=num, dec=dec, qtext=qtext,
+                                 step_title=step_title,
                                  ws_static=lambda p: f"/ws-static/{p}?v={version}",
                                  IDEA_MAX=IDEA_MAX)
 
@@ -255,6 +258,17 @@ async def _form(request: Request) -> dict[str, str]:
     if body and not ctype.startswith("application/x-www-form-urlencoded"):
         raise Invalid("error.action", "form")
     return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+
+
+def _int(form: dict, name: str) -> int:
+    """A whole number from a form field, in the range a database id can hold."""
+    try:
+        v = int(str(form.get(name, "")).strip())
+    except ValueError:
+        raise Invalid("error.action", name) from None
+    if not 0 <= v <= 2_147_483_647:
+        raise Invalid("error.action", name)
+    return v
 
 
 def _check_csrf(request: Request, form) -> None:
@@ -381,6 +395,7 @@ class OrderBody(BaseModel):
 
 
 Key = Annotated[str | None, Header(alias="X-Facilitator-Key")]
+Id = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
 
 @api.post("", status_code=201)
@@ -415,7 +430,7 @@ async def api_join(request: Request, code: str):
 
 
 @api.put("/{code}/answers/{question_id}")
-async def api_answer(request: Request, code: str, question_id: int, body: AnswerBody):
+async def api_answer(request: Request, code: str, question_id: Id, body: AnswerBody):
     """Answer (or change the answer to) an open question; the last answer counts."""
     _same_origin(request)
     _limit(request, "post")
@@ -436,7 +451,7 @@ async def api_idea(request: Request, code: str, body: IdeaBody):
 
 
 @api.post("/{code}/ideas/{idea_id}/votes")
-async def api_vote(request: Request, code: str, idea_id: int, body: ParticipantBody):
+async def api_vote(request: Request, code: str, idea_id: Id, body: ParticipantBody):
     """Upvote an idea (once per participant; again changes nothing)."""
     _same_origin(request)
     _limit(request, "post")
@@ -521,7 +536,7 @@ def api_add_question(request: Request, code: str, body: QuestionBody, key: Key =
 
 
 @api.patch("/{code}/questions/{question_id}")
-def api_edit_question(request: Request, code: str, question_id: int, body: QuestionEdit,
+def api_edit_question(request: Request, code: str, question_id: Id, body: QuestionEdit,
                       key: Key = None):
     _same_origin(request)
     ws = _svc(request)
@@ -531,7 +546,7 @@ def api_edit_question(request: Request, code: str, question_id: int, body: Quest
 
 
 @api.delete("/{code}/questions/{question_id}", status_code=204)
-def api_remove_question(request: Request, code: str, question_id: int, key: Key = None):
+def api_remove_question(request: Request, code: str, question_id: Id, key: Key = None):
     _same_origin(request)
     _svc(request).remove_question(code, key, question_id)
     return Response(status_code=204)
@@ -545,7 +560,7 @@ def api_reorder(request: Request, code: str, body: OrderBody, key: Key = None):
 
 
 @api.post("/{code}/ideas/{idea_id}/hide", status_code=204)
-def api_hide(request: Request, code: str, idea_id: int, key: Key = None):
+def api_hide(request: Request, code: str, idea_id: Id, key: Key = None):
     """Moderation: hide an idea from the room (logged, not deleted)."""
     _same_origin(request)
     _svc(request).set_hidden(code, key, idea_id, True)
@@ -553,7 +568,7 @@ def api_hide(request: Request, code: str, idea_id: int, key: Key = None):
 
 
 @api.post("/{code}/ideas/{idea_id}/show", status_code=204)
-def api_show(request: Request, code: str, idea_id: int, key: Key = None):
+def api_show(request: Request, code: str, idea_id: Id, key: Key = None):
     _same_origin(request)
     _svc(request).set_hidden(code, key, idea_id, False)
     return Response(status_code=204)
@@ -651,7 +666,7 @@ def _formatter(lang: str):
     return F
 
 
-# --- the room's 2040 -------------------------------------------------------------------------------
+# --- the room's 2040 -----------------------------------------------------------------------------
 def picture(request: Request, region: str, scenario: dict, lang: str) -> dict | None:
     """Indicators in 2040 without and with the room's levers, and SSB's figure (main
     alternative) for the population; None while the projection engine is unavailable."""
@@ -684,7 +699,7 @@ def picture(request: Request, region: str, scenario: dict, lang: str) -> dict | 
             "official": official, "simulate_url": simulate_url(lang, region, levers)}
 
 
-# --- live: one poller per workshop and process, fanned out to every stream ---------------------------
+# --- live: one poller per workshop and process, fanned out to every stream -----------------------
 class _Room:
     def __init__(self):
         self.subscribers = 0
@@ -773,7 +788,7 @@ def _sse(request: Request, hub: Hub, code: str):
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-# --- pages ---------------------------------------------------------------------------------------------
+# --- pages ---------------------------------------------------------------------------------------
 def _lang_ok(lang: str) -> None:
     if lang not in texts.LANGS:
         raise NotFound("error.no_page")
@@ -873,7 +888,7 @@ def _token(request: Request, code: str) -> str:
 
 
 @pages.post("/{lang}/w/{code}/answer/{question_id}")
-async def participant_answer(request: Request, lang: str, code: str, question_id: int):
+async def participant_answer(request: Request, lang: str, code: str, question_id: Id):
     _lang_ok(lang)
     form = await _form(request)
     _check_csrf(request, form)
@@ -911,7 +926,7 @@ async def participant_idea(request: Request, lang: str, code: str):
 
 
 @pages.post("/{lang}/w/{code}/ideas/{idea_id}/vote")
-async def participant_vote(request: Request, lang: str, code: str, idea_id: int):
+async def participant_vote(request: Request, lang: str, code: str, idea_id: Id):
     _lang_ok(lang)
     form = await _form(request)
     _check_csrf(request, form)
@@ -923,7 +938,7 @@ async def participant_vote(request: Request, lang: str, code: str, idea_id: int)
     return RedirectResponse(f"/{lang}/w/{code}#idea-{idea_id}", status_code=303)
 
 
-# --- facilitator pages -------------------------------------------------------------------------
+# --- facilitator pages ---------------------------------------------------------------------------
 def _host_key(request: Request, code: str) -> str | None:
     return request.cookies.get(_host_cookie(code))
 
@@ -1003,16 +1018,15 @@ async def host_action(request: Request, lang: str, code: str):
         elif action == "back":
             ws.advance(code, key, max(0, ws.info(code)["step"] - 1))
         elif action == "goto":
-            ws.advance(code, key, int(form.get("to", 0)))
+            ws.advance(code, key, _int(form, "to"))
         elif action == "close":
             ws.close(code, key)
         elif action == "reopen":
             ws.reopen(code, key)
         elif action in ("open_q", "close_q"):
-            ws.edit_question(code, key, int(form.get("question", 0)),
-                             is_open=action == "open_q")
+            ws.edit_question(code, key, _int(form, "question"), is_open=action == "open_q")
         elif action in ("hide", "show"):
-            ws.set_hidden(code, key, int(form.get("idea", 0)), action == "hide")
+            ws.set_hidden(code, key, _int(form, "idea"), action == "hide")
         elif action == "delete":
             ws.delete(code, key)
             return f"/{lang}/workshop?deleted=1"
@@ -1057,7 +1071,7 @@ async def host_questions_post(request: Request, lang: str, code: str):
     key = _host_key(request, code)
     ws = _svc(request)
     action = str(form.get("action", ""))
-    qid = form.get("question")
+    qid = _int(form, "question") if form.get("question") else None
 
     def run():
         if action == "add":
@@ -1067,12 +1081,12 @@ async def host_questions_post(request: Request, lang: str, code: str):
                             str(form.get("lever", "")) or None, str(form.get("step", "")) or None,
                             _population(request, info["region"]))
         elif action == "save":
-            ws.edit_question(code, key, int(qid), text=str(form.get("text", "")),
+            ws.edit_question(code, key, qid, text=str(form.get("text", "")),
                              step=str(form.get("step", "")) or None)
         elif action == "remove":
-            ws.remove_question(code, key, int(qid))
+            ws.remove_question(code, key, qid)
         elif action in ("up", "down"):
-            ws.move(code, key, int(qid), -1 if action == "up" else 1)
+            ws.move(code, key, qid, -1 if action == "up" else 1)
         else:
             raise Invalid("error.action", "action")
 

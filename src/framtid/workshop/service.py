@@ -576,7 +576,8 @@ class WorkshopService:
         for q in info["questions"]:
             a = answers.get(str(q["id"]), {})
             dist = a.get("distribution", {})
-            w.writerow([q["id"], q["kind"], q["step"], csv_safe(question_text(q)), q.get("lever") or "",
+            w.writerow([q["id"], q["kind"], q["step"], csv_safe(question_text(q)),
+                        q.get("lever") or "",
                         _g(q["min"]), _g(q["max"]), a.get("count", 0), _g(a.get("mean")),
                         _g(a.get("median"))] + [dist.get(str(k), "") for k in range(1, 6)])
         w.writerow([])
