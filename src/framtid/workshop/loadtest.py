@@ -162,6 +162,7 @@ class Figures:
     max_ms: float = 0.0
     join_p95_ms: float = 0.0
     server_p95_ms: float = 0.0      # time inside the app (Server-Timing), without queueing
+    client_lag_p95_ms: float = 0.0  # how late the client's own event loop runs (CPU starvation)
     p95_by_10s: list = field(default_factory=list)
     duration_s: float = 0.0
 
@@ -230,8 +231,21 @@ async def run_load(base: str, ws: Workshop, participants: int = 300, ramp_s: flo
                     key = f"answer {r.status_code}"
                     fig.errors[key] = fig.errors.get(key, 0) + 1
 
+        lags: list[float] = []
+        done = asyncio.Event()
+
+        async def ticker() -> None:          # a 50 ms sleep that overshoots = a starved client
+            while not done.is_set():
+                t1 = time.perf_counter()
+                await asyncio.sleep(0.05)
+                lags.append(max(0.0, (time.perf_counter() - t1 - 0.05) * 1000))
+
+        tick = asyncio.create_task(ticker())
         await asyncio.gather(*(one(i) for i in range(participants)))
+        done.set()
+        await tick
         fig.duration_s = time.perf_counter() - t0
+        fig.client_lag_p95_ms = _pct(lags, 95)
 
     fig.p50_ms, fig.p95_ms = _pct(lat, 50), _pct(lat, 95)
     fig.p99_ms, fig.max_ms = _pct(lat, 99), max(lat) if lat else 0.0

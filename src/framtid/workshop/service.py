@@ -199,7 +199,7 @@ class WorkshopService:
     # --- participants -------------------------------------------------------------------------
     def join(self, code: str) -> str:
         token = secrets.token_urlsafe(16)
-        with self.db.engine.begin() as con:
+        with self.db.begin() as con:
             row = con.execute(_WORKSHOP_STATE, {"code": normalise_code(code)}).first()
             if row is None:
                 raise NotFound("error.no_workshop")
@@ -230,7 +230,7 @@ class WorkshopService:
     def answer(self, code: str, question_id: int, token: str, value) -> float:
         """Store (or replace) one participant's answer: one lookup, one upsert, one commit,
         with statements built once (this is the path a room hammers)."""
-        with self.db.engine.begin() as con:
+        with self.db.begin() as con:
             row = con.execute(_ANSWER_LOOKUP, {"code": normalise_code(code),
                                                "qid": int(question_id),
                                                "token": (token or "")[:64]}).first()
