@@ -302,6 +302,10 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
     app.include_router(build_router(svc))
     app.include_router(pages_router)
 
+    from ..workshop.routes import mount as mount_workshop
+
+    mount_workshop(app, ctx.db_path)   # Fremtidsverksted: its own routes, database and pages
+
     from .pages import error_page
 
     @app.exception_handler(StarletteHTTPException)
