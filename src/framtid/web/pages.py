@@ -98,6 +98,12 @@ def _home(request: Request, lang: str, indicator: str | None, year: str | None):
         yr = years[0]
     if yr not in years:
         yr = years[0]
+    return cached(request, f"/{lang}/?{ind}&{yr}",
+                  lambda: (_home_html(request, lang, ind, yr, years), True))
+
+
+def _home_html(request: Request, lang: str, ind: str, yr: int, years: list[int]):
+    svc = _svc(request)
     proj = svc.projection("NO") if svc.has_projection else None
     keys = V.key_numbers(svc, "NO", lang, proj)
     topo = f"/assets/kommuner-{request.app.state.assets.map_version}.topo.json"
@@ -152,6 +158,24 @@ def region_page(request: Request, lang: str, code: str):
         return _not_found_region(request, lang, code)
     if reg.code != code:
         return RedirectResponse(f"/{lang}/region/{reg.code}", status_code=308)
+    return cached(request, f"/{lang}/region/{reg.code}",
+                  lambda: (_region_html(request, lang, reg), True))
+
+
+def cached(request: Request, key: str, build) -> HTMLResponse:
+    """A page from the page cache (web/pagecache.py) under the store version read now; `build`
+    returns (HTMLResponse, keep) and runs once for all concurrent requests of the same key."""
+    version = _svc(request).ctx.store.version()
+
+    def body():
+        resp, keep = build()
+        return resp.body, keep and resp.status_code == 200
+
+    return HTMLResponse(request.app.state.pages.get(key, version, body))
+
+
+def _region_html(request: Request, lang: str, reg) -> HTMLResponse:
+    svc = _svc(request)
     proj = svc.projection(reg.code, paths=V.STORY_PATHS) if svc.has_projection else None
     keys = V.key_numbers(svc, reg.code, lang, proj)
     story, story_error = None, None
@@ -201,6 +225,14 @@ def simulate_page(request: Request, lang: str, code: str):
                       i18n.t("sim.title", lang, name=V.rname(reg, lang)), reg=reg,
                       unavailable=True,
                       display_name=V.display_name(reg, lang))
+    if not request.query_params:            # the untouched simulator: one page per region
+        return cached(request, f"/{lang}/region/{reg.code}/simulate",
+                      lambda: (_simulate_html(request, lang, reg), True))
+    return _simulate_html(request, lang, reg)
+
+
+def _simulate_html(request: Request, lang: str, reg):
+    svc = _svc(request)
     params = dict(request.query_params)
     solve = params.pop("solve", None)
     levers, errors = svc.parse_levers(params)
@@ -259,14 +291,25 @@ def method_page(request: Request, lang: str):
     if lang not in i18n.LANGS:
         return error_page(request, 404)
     svc = _svc(request)
+    cache_dir = request.app.state.assets.cache_dir
+
+    def build():
+        backtest = svc.backtest(cache_dir, wait=0.5)
+        trackrecord = svc.trackrecord(cache_dir, wait=0.5)
+        done = backtest is not None and trackrecord is not None
+        return _method_html(request, lang, backtest, trackrecord), done
+
+    return cached(request, f"/{lang}/method", build)
+
+
+def _method_html(request: Request, lang: str, backtest, trackrecord):
+    svc = _svc(request)
     from ..consequences.parameters import DEFAULTS
 
     return render(request, "method.html", lang, "method", i18n.t("method.title", lang),
                   provenance=svc.provenance(), params=list(DEFAULTS.values()),
-                  backtest=V.backtest_table(svc.backtest(request.app.state.assets.cache_dir,
-                                                         wait=0.5), lang),
-                  trackrecord=V.trackrecord_view(
-                      svc.trackrecord(request.app.state.assets.cache_dir, wait=0.5), lang),
+                  backtest=V.backtest_table(backtest, lang),
+                  trackrecord=V.trackrecord_view(trackrecord, lang),
                   levers=[V.lever_view(m, lang) for m in svc.levers()],
                   meta=svc.ctx.store.meta())
 

@@ -180,7 +180,7 @@ def _heavy_gate(slots: int | None, wait: float | None) -> HeavyGate:
 class Services:
     def __init__(self, ctx, *, heavy_slots: int | None = None, heavy_wait: float | None = None):
         self.ctx = ctx
-        self._cache = LRU(256, ctx.store.version)
+        self._cache = LRU(2048, ctx.store.version)   # > all 532 regions' histories
         self._lock = threading.Lock()
         self._map_values: dict[tuple, dict] = {}
         self.heavy = _heavy_gate(heavy_slots, heavy_wait)
