@@ -395,6 +395,10 @@ def warm_pages(app: FastAPI, urls: list[str] | None = None) -> int:
             for url in urls:
                 if svc.ctx.store.version() != version:
                     break
+                for _ in range(600):               # polite: visitors' heavy work goes first
+                    if svc.heavy.idle():
+                        break
+                    await asyncio.sleep(0.1)
                 for _ in range(20):               # busy (503): wait for a free slot
                     r = await client.get(url)
                     if r.status_code != 503:

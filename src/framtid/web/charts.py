@@ -31,10 +31,12 @@ class ChartPayload:
     source: str = ""
     note: str = ""
     extra: dict = field(default_factory=dict)
+    subtitle: str = ""               # what bands, outlines and lines mean (shown under the title)
 
     def as_dict(self) -> dict:
         return {"id": self.id, "kind": self.kind, "title": self.title, "alt": self.alt,
-                "spec": self.spec, "table": self.table, "source": self.source, "note": self.note}
+                "spec": self.spec, "table": self.table, "source": self.source, "note": self.note,
+                "subtitle": self.subtitle}
 
 
 def new_id(kind: str) -> str:
@@ -170,11 +172,31 @@ def from_story(chart: dict, lang: str, kind: str = "story") -> ChartPayload:
     figure's heading, so it is taken out of the spec. These charts show framtid's projection:
     the source line credits it as ours, on SSB's data."""
     spec = dict(chart.get("spec") or chart.get("chart") or {})
-    spec.pop("title", None)
+    title = spec.pop("title", None)
     table = normalise_table(chart.get("table"), chart.get("title", ""), lang)
     return ChartPayload(new_id(kind), kind, chart.get("title", ""), chart.get("alt", ""), spec,
                         table, source=i18n.t("site.source_projection", lang),
-                        note=chart.get("note") or "")
+                        note=chart.get("note") or "", subtitle=subtitle_of(title, lang))
+
+
+def subtitle_of(title, lang: str) -> str:
+    """The explanatory subtitle of a framtid.charts title block (what the bands, the outline
+    and the lines mean) as one line of text, without the source lines (the figure's caption
+    carries those)."""
+    if not isinstance(title, dict):
+        return ""
+    lines = title.get("subtitle") or []
+    lines = [lines] if isinstance(lines, str) else list(lines)
+    from .. import i18n as core
+
+    stops = tuple(core.t(k, lang).split("{")[0].strip() for k in ("source.attribution",
+                                                                     "source.projection"))
+    keep = []
+    for line in lines:
+        if any(stop and line.startswith(stop) for stop in stops):
+            break
+        keep.append(line)
+    return " ".join(" ".join(keep).split())
 
 
 def from_chart(chart, lang: str) -> ChartPayload:

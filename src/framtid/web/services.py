@@ -162,6 +162,10 @@ class HeavyGate:
         self._mine.depth = depth + 1
         return self
 
+    def idle(self) -> bool:
+        """No heavy computation is running (background warming waits for this)."""
+        return self._sem._value >= self.slots
+
     def __exit__(self, *exc):
         self._mine.depth -= 1
         if self._mine.depth == 0:
