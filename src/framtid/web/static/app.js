@@ -221,7 +221,7 @@ function simulator(root) {
   const status = root.querySelector("[data-sim-status]");
   const share = root.querySelector("[data-sim-share]");
   const ranges = [...form.querySelectorAll('input[type="range"]')];
-  const nf = (digits) => new Intl.NumberFormat(NUM_LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const nf = (digits) => new Intl.NumberFormat(NUM_LOCALE, { minimumFractionDigits: 0, maximumFractionDigits: digits });
   let ctrl = null;
 
   for (const inp of ranges) {   // a shared URL may hold a value between two slider steps
@@ -230,7 +230,7 @@ function simulator(root) {
   }
   const valueOf = (inp) => (inp.dataset.exact !== undefined ? parseFloat(inp.dataset.exact) : parseFloat(inp.value));
   const showValue = (inp) => {
-    const text = nf(parseInt(inp.dataset.digits || "0", 10)).format(valueOf(inp)).replace("\u2212", "-");
+    const text = nf(parseInt(inp.dataset.digits || "0", 10)).format(valueOf(inp)).replace("-", "\u2212");
     const out = form.querySelector(`output[for="${inp.id}"]`);
     if (out) out.firstChild.textContent = text + " ";
     inp.setAttribute("aria-valuetext", `${text} ${inp.dataset.unit || ""}`.trim());
