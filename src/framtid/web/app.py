@@ -263,7 +263,7 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
             "Framtidsbilder: population projections and their consequences for every Norwegian "
             "kommune, BA-region, fylke and Norway. Kilde: Statistisk sentralbyrå (NLOD 2.0 / "
             "CC BY 4.0)."),
-        docs_url="/api/docs", redoc_url=None,
+        docs_url=None, redoc_url=None,   # /api/docs: our own page (pages.py)
     )
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(RelativeRedirects)

@@ -41,7 +41,14 @@ class _NotFound(Exception):
 def render(request: Request, name: str, lang: str, page: str, title: str, status: int = 200,
            **ctx) -> HTMLResponse:
     svc = _svc(request)
-    base = {"lang": lang, "page": page, "title": title, "data_date": svc.store_date(),
+    from .. import i18n as core
+
+    raw_date = svc.store_date()
+    try:
+        data_date = core.fmt_date(raw_date, lang) if raw_date else ""
+    except ValueError:
+        data_date = raw_date
+    base = {"lang": lang, "page": page, "title": title, "data_date": data_date,
             "has_projection": svc.has_projection, "q": ctx.pop("q", "")}
     return request.app.state.templates.TemplateResponse(request, name, {**base, **ctx},
                                                         status_code=status)
@@ -326,3 +333,13 @@ def asset(request: Request, name: str):
         return Response(assets.kommune_map(version), media_type="application/json",
                         headers={"Cache-Control": "public, max-age=86400"})
     return error_page(request, 404)
+
+
+# --- the API's own documentation (no CDN: rendered here from the OpenAPI schema) ------------
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request):
+    from .apidocs import operations
+
+    schema = request.app.openapi()
+    return render(request, "api_docs.html", "en", "api", "framtid API", schema=schema,
+                  ops=operations(schema))

@@ -95,6 +95,16 @@ def install(templates: Jinja2Templates, app: FastAPI) -> None:
         digits = 0 if step >= 1 else (1 if step >= 0.1 else 2)
         return i18n.fmt_dec(x, _lang(c), digits)
 
+    @pass_context
+    def date(c, value) -> str:
+        """An ISO date in running text as people write it: «1. desember 2026»."""
+        from .. import i18n as core
+
+        try:
+            return core.fmt_date(value, _lang(c)) if value else ""
+        except (ValueError, TypeError):
+            return str(value)
+
     def tojson_attr(obj) -> Markup:
         """JSON for a <script type="application/json"> block (</ and <!-- made harmless)."""
         s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
@@ -126,4 +136,5 @@ def install(templates: Jinja2Templates, app: FastAPI) -> None:
                        url_simulate=url_simulate, url_switch=url_switch, LANGS=i18n.LANGS,
                        vega_src=lambda: f"/assets/{app.state.assets.vega_name}")
     env.filters.update(num=num, dec=dec, pct=pct, spct=spct, sint=sint, ind=ind,
-                       lever_value=lever_value, tojson_attr=tojson_attr)
+                       lever_value=lever_value, tojson_attr=tojson_attr,
+                       date=date)
