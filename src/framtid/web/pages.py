@@ -60,7 +60,13 @@ def lang_from_path(request: Request) -> str:
 
 
 def error_page(request: Request, status: int, lang: str | None = None, *,
-               message: str | None = None, suggestions=None, q: str = "") -> HTMLResponse:
+               message: str | None = None, suggestions=None, q: str = "") -> Response:
+    parts = request.url.path.split("/")
+    if status == 404 and len(parts) > 1 and parts[1] != parts[1].lower() \
+            and parts[1].lower() in i18n.LANGS:     # /NB/region/3403 → /nb/region/3403
+        parts[1] = parts[1].lower()
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse("/".join(parts) + query, status_code=308)
     lang = lang or lang_from_path(request)
     key = {404: "error.404", 422: "error.422", 503: "error.503"}.get(status, "error.500")
     return render(request, "error.html", lang, "error", i18n.t(key + "_title", lang),
@@ -69,8 +75,24 @@ def error_page(request: Request, status: int, lang: str | None = None, *,
                   suggestions=suggestions or [], q=q)
 
 
-def _not_found_region(request: Request, lang: str, code: str) -> HTMLResponse:
-    sugg = _svc(request).search(code, 5) if code and not too_long(code) else []
+def _not_found_region(request: Request, lang: str, code: str) -> Response:
+    """An old code or name goes to today's region (one) or lists them (split); else a friendly
+    404 with suggestions."""
+    from .lookup import successors
+
+    svc = _svc(request)
+    new = successors(svc.ctx, code) if code and not too_long(code) else []
+    if len(new) == 1:
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/{lang}/region/{new[0].code}?fra={quote(code[:40])}",
+                                status_code=308)
+    if new:
+        return render(request, "error.html", lang, "error",
+                      i18n.t("lookup.split_title", lang, old=code[:40]),
+                      message=i18n.t("lookup.split_text", lang, old=code[:40]),
+                      suggestions=new, q="")
+    sugg = svc.search(code, 5) if code and not too_long(code) else []
     return error_page(request, 404, lang, message=i18n.t("error.region_text", lang,
                                                               code=code[:40]),
                       suggestions=sugg, q=code[:40])
@@ -133,10 +155,19 @@ def search_page(request: Request, lang: str, q: str = ""):
     q = q.strip()[:100]
     hits = svc.search(q, 20) if q else []
     if q:
+        from .lookup import resolve, successors
+
         try:
             target = svc.ctx.regions.resolve(q)   # a code or an exact name (kommune first)
         except FramtidError:
-            target = hits[0] if len(hits) == 1 else None
+            target = resolve(svc.ctx, q) or (hits[0] if len(hits) == 1 else None)
+        if target is None:
+            new = successors(svc.ctx, q)
+            if len(new) == 1:
+                from urllib.parse import quote
+
+                return RedirectResponse(f"/{lang}/region/{new[0].code}?fra={quote(q)}",
+                                        status_code=303)
         if target is not None:
             return RedirectResponse(f"/{lang}/region/{target.code}", status_code=303)
     return render(request, "search.html", lang, "search", i18n.t("search.results_title", lang),
@@ -165,8 +196,20 @@ def region_page(request: Request, lang: str, code: str):
         return _not_found_region(request, lang, code)
     if reg.code != code:
         return RedirectResponse(f"/{lang}/region/{reg.code}", status_code=308)
-    return cached(request, f"/{lang}/region/{reg.code}",
+    page = cached(request, f"/{lang}/region/{reg.code}",
                   lambda: (_region_html(request, lang, reg), True))
+    old = request.query_params.get("fra", "")
+    if old and not too_long(old):   # came from an old code or name: say so in one line
+        from markupsafe import escape
+
+        from .lookup import successors
+
+        if any(r.code == reg.code for r in successors(svc.ctx, old)):
+            note = i18n.t("lookup.moved", lang, old=escape(old[:40]),
+                          name=escape(V.display_name(reg, lang)), code=reg.code)
+            page = HTMLResponse(page.body.replace(
+                b"<!--region-note-->", f'<p class="notice" role="status">{note}</p>'.encode()))
+    return page
 
 
 def cached(request: Request, key: str, build) -> HTMLResponse:

@@ -132,6 +132,21 @@ def install(templates: Jinja2Templates, app: FastAPI) -> None:
     def url_switch(c, to_lang: str) -> str:
         return switch_url(c["request"], to_lang)
 
+    def hit_name(reg) -> str:
+        """A search hit: the official name where it has a Sámi/Kven form, else the plain name
+        (which tells same-named kommuner apart: «Våler (Innlandet)»)."""
+        return reg.official_name if " - " in (reg.official_name or "") else reg.name
+
+    def fylke_name(reg) -> str:
+        code = reg.fylke if isinstance(reg.fylke, str) else None
+        if not code or code == reg.code:
+            return ""
+        try:
+            return app.state.ctx.regions.get(code).name
+        except Exception:  # noqa: BLE001 - no such fylke in the store
+            return ""
+
+    env.globals.update(hit_name=hit_name, fylke_name=fylke_name)
     env.globals.update(t=t, t_html=t_html, rname=rname, has_t=has_t, static=static, url_region=url_region,
                        url_simulate=url_simulate, url_switch=url_switch, LANGS=i18n.LANGS,
                        vega_src=lambda: f"/assets/{app.state.assets.vega_name}")

@@ -245,7 +245,9 @@ class Services:
         q = (q or "").strip()[:100]
         if not q:
             return []
-        return self.ctx.regions.find(q, limit)
+        from .lookup import find
+
+        return find(self.ctx, q, limit)
 
     # --- history (the store's own numbers, no model) --------------------------------------
     def history(self, code: str) -> dict:
