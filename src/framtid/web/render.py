@@ -146,7 +146,9 @@ def install(templates: Jinja2Templates, app: FastAPI) -> None:
         except Exception:  # noqa: BLE001 - no such fylke in the store
             return ""
 
-    env.globals.update(hit_name=hit_name, fylke_name=fylke_name)
+    from .static_charts import svg_for
+
+    env.globals.update(hit_name=hit_name, fylke_name=fylke_name, static_svg=svg_for)
     env.globals.update(t=t, t_html=t_html, rname=rname, has_t=has_t, static=static, url_region=url_region,
                        url_simulate=url_simulate, url_switch=url_switch, LANGS=i18n.LANGS,
                        vega_src=lambda: f"/assets/{app.state.assets.vega_name}")
