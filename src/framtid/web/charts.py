@@ -165,8 +165,10 @@ def map_chart(values: dict[str, float | None], names: dict[str, str], *, indicat
                       "scale": {**scheme, "type": "quantile" if indicator == "population"
                                 else "linear"},
                       "legend": {"format": legend_format, "orient": "top-left",
-                                 "direction": "vertical", "gradientLength": 160,
-                                 "titleLimit": 180}},
+                                 "direction": "vertical", "gradientLength": 180,
+                                 "titleLimit": 1000, "titleFontSize": 13,
+                                 "labelFontSize": 12, "padding": 6,
+                                 "fillColor": "rgba(255,255,255,0.85)"}},
             "tooltip": [{"field": "name", "type": "nominal", "title": " "},
                         {"field": "value", "type": "quantitative", "format": tip_format,
                          "title": label}],
