@@ -246,8 +246,11 @@ def debug_enabled() -> bool:
 
 
 def create_app(db_path: Path | str | None = None, *, services: Services | None = None,
-               warm: bool = False) -> FastAPI:
-    """One app over one store. `db_path` defaults to $FRAMTID_HOME/framtid.duckdb."""
+               warm: bool = False, disk_cache: bool | None = None) -> FastAPI:
+    """One app over one store. `db_path` defaults to $FRAMTID_HOME/framtid.duckdb.
+
+    `warm`: render the expensive pages in the background at start (Norway first). `disk_cache`
+    (default: as `warm`): keep rendered pages on disk beside the store, for the next start."""
     from .. import config
 
     ctx = services.ctx if services is not None else Context(Path(db_path or
@@ -260,7 +263,7 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
             "Framtidsbilder: population projections and their consequences for every Norwegian "
             "kommune, BA-region, fylke and Norway. Kilde: Statistisk sentralbyrå (NLOD 2.0 / "
             "CC BY 4.0)."),
-        docs_url="/api/docs", redoc_url=None,
+        docs_url=None, redoc_url=None,   # /api/docs: our own page (pages.py)
     )
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(RelativeRedirects)
@@ -271,6 +274,10 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
     app.state.services = svc
     app.state.assets = Assets(ctx)
     app.state.static_version = _static_version()
+    from .pagecache import PageCache
+
+    disk = warm if disk_cache is None else disk_cache
+    app.state.pages = PageCache(app.state.assets.cache_dir if disk else None, ctx.store.version)
 
     templates = Jinja2Templates(directory=str(TEMPLATES))
     from .render import install
@@ -366,18 +373,47 @@ def _warm(app: FastAPI) -> None:
         svc.history("NO")
         svc.backtest(app.state.assets.cache_dir)
         svc.trackrecord(app.state.assets.cache_dir)
-        if svc.has_projection:
-            svc.projection("NO")
-            svc.map_values("share_67_plus", 2040)
-            svc.projection("NO", paths=200)
-            if svc.has_story:
-                svc.story("NO", "nb")
-        else:
-            svc.map_values("share_67_plus")
+        warm_pages(app)
     except Exception:  # pragma: no cover - warming is best effort; pages compute on demand
         import logging
 
         logging.getLogger("framtid.web").exception("warming the caches failed")
+
+
+def warm_pages(app: FastAPI, urls: list[str] | None = None) -> int:
+    """Render pages through the app itself (in this thread, one at a time) so that they land in
+    the page cache: Norway, the fylker and the BA-regions in every language. A page already on
+    disk costs a file read. Stops early when the store changes (the next requests start anew)."""
+    import asyncio
+
+    import httpx
+
+    from .pagecache import warm_urls
+
+    svc: Services = app.state.services
+    urls = urls if urls is not None else warm_urls(svc.ctx.regions)
+    version = svc.ctx.store.version()
+
+    async def run() -> int:
+        n = 0
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://warm") as client:
+            for url in urls:
+                if svc.ctx.store.version() != version:
+                    break
+                for _ in range(600):               # polite: visitors' heavy work goes first
+                    if svc.heavy.idle():
+                        break
+                    await asyncio.sleep(0.1)
+                for _ in range(20):               # busy (503): wait for a free slot
+                    r = await client.get(url)
+                    if r.status_code != 503:
+                        break
+                    await asyncio.sleep(1)
+                n += 1
+        return n
+
+    return asyncio.run(run())
 
 
 def app_from_env() -> FastAPI:

@@ -162,6 +162,10 @@ class HeavyGate:
         self._mine.depth = depth + 1
         return self
 
+    def idle(self) -> bool:
+        """No heavy computation is running (background warming waits for this)."""
+        return self._sem._value >= self.slots
+
     def __exit__(self, *exc):
         self._mine.depth -= 1
         if self._mine.depth == 0:
@@ -180,7 +184,7 @@ def _heavy_gate(slots: int | None, wait: float | None) -> HeavyGate:
 class Services:
     def __init__(self, ctx, *, heavy_slots: int | None = None, heavy_wait: float | None = None):
         self.ctx = ctx
-        self._cache = LRU(256, ctx.store.version)
+        self._cache = LRU(2048, ctx.store.version)   # > all 532 regions' histories
         self._lock = threading.Lock()
         self._map_values: dict[tuple, dict] = {}
         self.heavy = _heavy_gate(heavy_slots, heavy_wait)
@@ -241,7 +245,9 @@ class Services:
         q = (q or "").strip()[:100]
         if not q:
             return []
-        return self.ctx.regions.find(q, limit)
+        from .lookup import find
+
+        return find(self.ctx, q, limit)
 
     # --- history (the store's own numbers, no model) --------------------------------------
     def history(self, code: str) -> dict:
