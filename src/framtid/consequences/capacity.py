@@ -1,5 +1,5 @@
-"""Capacity in the units a council decides in: places in institutions for people 67+, kindergarten
-places, teachers, upper-secondary classes, and the «decide by» year from a lead time.
+"""Capacity in the units a council decides in: places in institutions for people 67+,
+kindergarten places, teachers, upper-secondary classes, and the «decide by» year from a lead time.
 
 All from a projected population P[year, sex, age] and the named parameters in `parameters.py`:
 

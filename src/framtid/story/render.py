@@ -200,8 +200,8 @@ def simulate_path(lang: str, code: str, levers: dict[str, float]) -> str:
     def num(v: float) -> str:
         f = float(v)
         return str(int(f)) if f == int(f) else f"{f:.4g}"
-    return f"/{lang}/region/{code}/simulate" + (f"?{urlencode({k: num(v) for k, v in levers.items()})}"
-                                               if levers else "")
+    query = urlencode({k: num(v) for k, v in levers.items()})
+    return f"/{lang}/region/{code}/simulate" + (f"?{query}" if query else "")
 
 
 def _source(story: dict) -> str:
@@ -225,7 +225,8 @@ def to_markdown(story: dict) -> str:
 
 def to_html(story: dict) -> str:
     e = html.escape
-    parts = [f'<article lang="{story["lang"]}"><h1>{e(story.get("title") or story["region"]["official_name"])} '
+    title = story.get("title") or story["region"]["official_name"]
+    parts = [f'<article lang="{story["lang"]}"><h1>{e(title)} '
              f'{story["year"]}</h1>']
     for beat in story["beats"]:
         parts.append(f'<section id="{beat["id"]}"><h2>{e(beat["headline"])}</h2>'
