@@ -41,24 +41,30 @@ class ScenarioFactsBuilder(FactsBuilder):
             proj = self.projection(code, paths)
             ind = indicators_of(self.ctx, proj, self.cons)
             reg = self.ctx.regions.get(code)
+            cap = self.capacity_of(proj, self.cons.get("healthy_ageing", 0.0))
             self._numbers[key] = RegionNumbers(code, reg.name, reg.level, list(proj["years"]),
                                                np.asarray(proj["total"]), ind,
-                                               proj.get("quantiles"))
+                                               proj.get("quantiles"), cap)
         return self._numbers[key]
 
-    def effect(self, code: str, lever: str, value: float, indicator: str) -> dict:
+    def lever_run(self, code: str, levers: dict[str, float], cache: bool = True
+                  ) -> tuple[dict, dict, dict]:
+        """As the story's, with the scenario's levers underneath the ones a beat moves."""
         from ..model.service import project_region
 
         if not self._mine(code):
-            return super().effect(code, lever, value, indicator)
-        base = self.numbers(code)
-        eng, cons = split_levers({**self.scenario.levers, lever: value})
-        proj = project_region(self.ctx, code, self.scenario.variant, eng, 2050, None)
-        ind = indicators_of(self.ctx, proj, cons)
-        y = base.years.index(self.year)
-        return {"lever": lever, "value": value, "indicator": indicator,
-                "without": float(base.indicators[indicator][y]),
-                "with": float(ind[indicator][y])}
+            return super().lever_run(code, levers, cache)
+        key = ("scenario", code, tuple(sorted(levers.items())))
+        if key not in self._lever_runs or not cache:
+            eng, cons = split_levers({**self.scenario.levers, **levers})
+            proj = (project_region(self.ctx, code, self.scenario.variant, eng, 2050, None)
+                    if levers else self.projection(code))
+            ind = indicators_of(self.ctx, proj, cons)
+            cap = self.capacity_of(proj, cons.get("healthy_ageing", 0.0))
+            if not cache:
+                return proj, ind, cap
+            self._lever_runs[key] = (proj, ind, cap)
+        return self._lever_runs[key]
 
 
 def story(ctx, code: str, lang: str, scenario: Scenario, charts: bool = True) -> dict:
