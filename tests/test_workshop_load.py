@@ -37,8 +37,10 @@ def test_load_counts_every_answer_exactly(request, store_dir, tmp_path, backend,
     with Server(store_dir, url, workers, log=tmp_path / "server.log") as srv:
         ws = prepare(srv.url, "3403", CI_QUESTIONS)
         assert len(ws.questions) == CI_QUESTIONS
-        fig, acked = asyncio.run(run_load(srv.url, ws, CI_PARTICIPANTS, ramp_s=3.0,
-                                          think_s=(0.2, 1.2)))
+        # the full run's pace per phone (a think time of 0.5–3.5 s between answers), with a
+        # fifth of the phones
+        fig, acked = asyncio.run(run_load(srv.url, ws, CI_PARTICIPANTS, ramp_s=5.0,
+                                          think_s=(0.5, 3.5)))
         check(srv.url, ws, fig, acked)
     report = json.dumps(asdict(fig))
     assert fig.joins_ok == CI_PARTICIPANTS and not fig.errors, report
