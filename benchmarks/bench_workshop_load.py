@@ -45,6 +45,7 @@ def run(store: Path, backend: str, participants: int, questions: int) -> dict:
     from framtid.workshop.loadtest import Server, check, prepare, run_load
 
     pg = None
+    folder = None
     if backend == "postgresql":
         from workshop_pg import ThrowawayPostgres, _External
 
@@ -52,7 +53,8 @@ def run(store: Path, backend: str, participants: int, questions: int) -> dict:
         pg = _External(env) if env else ThrowawayPostgres()
         url, workers = pg.new_database(), 4
     else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='framtid-ws-')}/workshop.sqlite"
+        folder = tempfile.TemporaryDirectory(prefix="framtid-ws-")
+        url = f"sqlite:///{folder.name}/workshop.sqlite"
         workers = 1
     try:
         with Server(store, url, workers) as srv:
@@ -62,6 +64,8 @@ def run(store: Path, backend: str, participants: int, questions: int) -> dict:
     finally:
         if pg is not None:
             pg.stop()
+        if folder is not None:
+            folder.cleanup()
     out = {"backend": backend, "workers": workers, **asdict(fig)}
     out["meets_bar"] = (fig.lost == 0 and fig.doubled == 0 and not fig.mismatched_questions
                         and fig.duration_s <= BAR["duration_s"] and fig.p95_ms <= BAR["p95_ms"])

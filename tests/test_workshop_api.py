@@ -558,3 +558,22 @@ def test_openapi_documents_the_workshop_api(client):
               "/api/workshops/{code}/ideas/{idea_id}/votes", "/api/workshops/{code}/results",
               "/api/workshops/{code}/advance", "/api/workshops/{code}/close"):
         assert p in paths, p
+
+
+def test_host_page_at_the_scenario_step_shows_the_rooms_2040(client):
+    code, key = _new(client)
+    h = {"X-Facilitator-Key": key}
+    steps = client.get(f"/api/workshops/{code}").json()["steps"]
+    client.post(f"/api/workshops/{code}/advance", json={"to": len(steps) - 1}, headers=h)
+    lever = next(q for q in client.get(f"/api/workshops/{code}").json()["questions"]
+                 if q["lever"] == "healthy_ageing")
+    client.put(f"/api/workshops/{code}/answers/{lever['id']}",
+               json={"participant_id": _join(client, code), "value": 2})
+    client.cookies.set(f"ws_h_{code}", key)
+    try:
+        html = client.get(f"/nb/w/{code}/host").text
+    finally:
+        client.cookies.delete(f"ws_h_{code}")
+    assert "Åpne rommets scenario i simulatoren" in html
+    assert "/nb/region/3403/simulate?healthy_ageing=2" in html
+    assert "Uten endring (2040)" in html and "Rommets valg (2040)" in html

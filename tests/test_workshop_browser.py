@@ -129,6 +129,18 @@ def test_joined_phone_and_host_pages_pass_axe(browser, server, room, width):
         _axe(host)
         host.goto(f"/nb/w/{room['code']}/host/questions")
         _axe(host)
+        import httpx   # the last step: the room's 2040 beside the baseline and SSB
+
+        steps = httpx.get(f"{server['url']}/api/workshops/{room['code']}").json()["steps"]
+        httpx.post(f"{server['url']}/api/workshops/{room['code']}/advance",
+                   json={"to": len(steps) - 1}, headers={"X-Facilitator-Key": room["key"]})
+        host.goto(f"/nb/w/{room['code']}/host")
+        assert host.page.locator("table.ws-picture").count() == 1
+        if width == PHONE:
+            assert host.page.evaluate("document.documentElement.scrollWidth") <= PHONE
+        _axe(host)
+        httpx.post(f"{server['url']}/api/workshops/{room['code']}/advance",
+                   json={"to": 0}, headers={"X-Facilitator-Key": room["key"]})
     finally:
         host.close()
 

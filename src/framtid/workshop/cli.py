@@ -14,17 +14,20 @@ app = typer.Typer(no_args_is_help=True,
                   help="Fremtidsverksted: dialogue meetings on a region's future.")
 
 
-def _db_path() -> Path:
-    from ..cli import state
+def _db_path(ctx: typer.Context) -> Path:
+    """The root command's --db, from the command's context (`python -m framtid.cli` runs the
+    CLI as __main__, so framtid.cli's module state is not the one that was set)."""
+    from .. import config
 
-    return state.db
+    db = ctx.find_root().params.get("db")
+    return Path(db) if db else config.default_db_path()
 
 
-def _service():
+def _service(ctx: typer.Context):
     from .db import Database, default_url
     from .service import WorkshopService
 
-    return WorkshopService(Database(default_url(_db_path())))
+    return WorkshopService(Database(default_url(_db_path(ctx))))
 
 
 def _fail(exc) -> None:
@@ -35,7 +38,7 @@ def _fail(exc) -> None:
 
 
 @app.command("create")
-def create(region: str,
+def create(tctx: typer.Context, region: str,
            lang: Optional[str] = typer.Option(None, help="nb | nn | en (default: the region's)"),
            days: int = typer.Option(30, help="Days until the workshop and all its answers are "
                                              "deleted"),
@@ -45,7 +48,8 @@ def create(region: str,
            as_json: bool = typer.Option(False, "--json")) -> None:
     """Create a workshop for REGION: prints the join code, the join link and the secret
     facilitator link (shown once; only a hash of the key is stored)."""
-    from ..cli import _context, err
+    from ..cli import err
+    from ..context import Context
     from ..consequences.service import all_levers
     from ..errors import FramtidError
     from ..story.render import StoryTeller
@@ -56,7 +60,7 @@ def create(region: str,
 
     if lang is not None and lang not in LANGS:
         raise FramtidError(f"Unknown language {lang!r}; choose one of {', '.join(LANGS)}")
-    ctx = _context()
+    ctx = Context(_db_path(tctx))
     reg = ctx.regions.resolve(region)
     if lang is None:
         from ..web.services import region_str
@@ -89,7 +93,7 @@ def create(region: str,
 
 
 @app.command("export")
-def export(code: str, key: str = typer.Option(..., "--key", envvar="FRAMTID_FACILITATOR_KEY",
+def export(tctx: typer.Context, code: str, key: str = typer.Option(..., "--key", envvar="FRAMTID_FACILITATOR_KEY",
                                                help="The facilitator key"),
            out: Optional[Path] = typer.Option(None, "--out", help="CSV file (default: stdout)")
            ) -> None:
@@ -97,7 +101,7 @@ def export(code: str, key: str = typer.Option(..., "--key", envvar="FRAMTID_FACI
     from .service import WorkshopError
     from .texts import question_text
 
-    ws = _service()
+    ws = _service(tctx)
     try:
         lang = ws.info(code)["lang"]
         text = ws.export_csv(code, key, lambda q: question_text(q, lang))
@@ -110,20 +114,20 @@ def export(code: str, key: str = typer.Option(..., "--key", envvar="FRAMTID_FACI
 
 
 @app.command("delete")
-def delete(code: str, key: str = typer.Option(..., "--key", envvar="FRAMTID_FACILITATOR_KEY",
+def delete(tctx: typer.Context, code: str, key: str = typer.Option(..., "--key", envvar="FRAMTID_FACILITATOR_KEY",
                                                help="The facilitator key")) -> None:
     """Delete a workshop now, with every answer, idea and vote."""
     from .service import WorkshopError
 
     try:
-        _service().delete(code, key)
+        _service(tctx).delete(code, key)
     except WorkshopError as exc:
         _fail(exc)
     sys.stdout.write(f"Deleted workshop {code.upper()}\n")
 
 
 @app.command("purge")
-def purge() -> None:
+def purge(tctx: typer.Context) -> None:
     """Delete every expired workshop (the server also does this at start and on create)."""
-    n = _service().purge_expired()
+    n = _service(tctx).purge_expired()
     sys.stdout.write(f"Deleted {n} expired workshop(s)\n")

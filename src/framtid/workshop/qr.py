@@ -13,5 +13,5 @@ def svg(url: str, title: str, scale: int = 8) -> str:
     q = segno.make(url, error="m", micro=False)
     buf = io.BytesIO()
     q.save(buf, kind="svg", scale=scale, border=4, dark="#000", light="#fff", xmldecl=False,
-           svgns=True, title=title, svgclass="qr", lineclass=None, omitsize=False)
+           svgns=True, title=title, svgclass="qr", lineclass=None, omitsize=True)
     return buf.getvalue().decode()
