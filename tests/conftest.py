@@ -31,3 +31,7 @@ def ctx(db_path):
     from framtid.context import Context
 
     return Context(db_path)
+
+
+# The workshop tests' throwaway PostgreSQL (one server per session, shared by their files).
+from workshop_pg import postgres  # noqa: E402,F401

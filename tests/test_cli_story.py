@@ -20,7 +20,7 @@ def test_story_json_contract(db_path):
 
 def test_story_markdown_and_html(db_path):
     r = framtid(db_path, "story", "NO", "--lang", "en", "--format", "md")
-    assert r.returncode == 0 and r.stdout.startswith("# Norge 2040")
+    assert r.returncode == 0 and r.stdout.startswith("# Norway 2040")
     assert "Source: Statistics Norway" in r.stdout
     r = framtid(db_path, "story", "BA016", "--format", "html")
     assert r.returncode == 0 and "<article lang=\"nb\">" in r.stdout

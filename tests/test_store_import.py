@@ -110,7 +110,7 @@ def _break_negative(snap: Path) -> None:
     (_break_corrupt_gzip, "population"),
     (_break_missing_ages, "3403 female 2024 has 105 ages"),
     (_break_wrong_shape, "missing column(s) ba_region_code"),
-    (_break_negative, "mortality: a value is not a number"),
+    (_break_negative, "column mx, line 2: a value is not a number ('not-a-number')"),
 ])
 def test_broken_snapshot_refused_and_store_unchanged(tmp_path, shared_data, db_path, breaker,
                                                      expect):

@@ -180,8 +180,11 @@ def test_compare_page(client):
 def test_method_page_lists_sources_with_dates(client, ctx):
     html = client.get("/nn/method").text
     prov = ctx.store.provenance()
+    from framtid.i18n import fmt_date
+
     for date in prov["retrieved"].astype(str).unique():
-        assert date in html
+        assert fmt_date(date, "nn") in html        # «2. desember 2026», never an ISO date
+        assert date not in html
     assert "07459" in html
 
 

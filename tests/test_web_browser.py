@@ -276,7 +276,8 @@ def test_region_page_shows_ssb_beside_ours_and_stays_accessible(browser, server,
                         r"innbyggere i 2040; framtid gir [\d\u00a0 ]+\.", note), note
         legend = fan.locator(".chart-view svg").evaluate("s => s.textContent")
         assert "SSB, hovedalternativet (2026)" in legend
-        assert "Framskriving: framtid, på data fra SSB" in fan.locator(".chart-source").inner_text()
+        source = fan.locator(".chart-source").inner_text()
+        assert "Framskriving: framtid, på data fra SSB" in source
         t.page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         assert "SSB hovedalternativet (2026)" in fan.locator("table").inner_text()
         res = Axe().run(t.page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})

@@ -21,6 +21,9 @@ data_app = typer.Typer(no_args_is_help=True, help="Import, update and inspect th
 app.add_typer(data_app, name="data")
 regions_app = typer.Typer(invoke_without_command=True, help="List and find regions.")
 app.add_typer(regions_app, name="regions")
+from .workshop.cli import app as workshop_app  # noqa: E402  (Fremtidsverksted)
+
+app.add_typer(workshop_app, name="workshop")
 
 # Piped output (files, other programs) gets room for whole tables instead of 80 columns.
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -67,6 +70,65 @@ def _context():
     return Context(state.db)
 
 
+def _writable_file(path: Path, option: str) -> Path:
+    """Refuse, before any work, a FILE we could not write: a folder, a special file (/proc,
+    /dev), a folder without write permission (even for root: no write bit means read-only) or a
+    read-only file system. Nothing is left behind by the check."""
+    import os
+    import stat
+    import tempfile
+
+    p = Path(path).expanduser()
+    bad = f"{option} {path}"
+    if p.is_dir():
+        raise FramtidError(f"{bad} is a folder; give a file name")
+    if p.exists() and not p.is_file():
+        raise FramtidError(f"{bad} is not a regular file")
+    resolved = p.resolve()
+    if resolved.parts[1:2] in (("proc",), ("sys",), ("dev",)):
+        raise FramtidError(f"{bad}: cannot write files under /{resolved.parts[1]}")
+    parent = resolved.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FramtidError(f"{bad}: cannot create its folder ({exc.strerror})") from None
+    if not parent.is_dir():
+        raise FramtidError(f"{bad}: {parent} is not a folder")
+    if not os.stat(parent).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or (
+            p.exists() and not os.stat(p).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)):
+        raise FramtidError(f"{bad}: read-only (no write permission)")
+    try:
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".framtid-probe-"):
+            pass
+    except OSError as exc:
+        raise FramtidError(f"{bad}: cannot write there ({exc.strerror})") from None
+    return p
+
+
+def _check_port(host: str, port: int) -> None:
+    """Exit 2 with a suggestion when the port is taken, before anything slow starts."""
+    import socket
+
+    def free(p: int) -> bool:
+        try:
+            infos = socket.getaddrinfo(host, p, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise FramtidError(f"--host {host}: cannot resolve ({exc.strerror})") from None
+        family, _, _, _, addr = infos[0]
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            try:
+                sock.bind(addr)
+            except OSError:
+                return False
+        return True
+
+    if not free(port):
+        nxt = next((p for p in range(port + 1, min(port + 50, 65536)) if free(p)), None)
+        hint = f"; try --port {nxt}" if nxt else ""
+        raise FramtidError(f"port {port} is in use{hint}")
+
+
 # --- data -------------------------------------------------------------------------------------
 @data_app.command("import")
 def data_import(folder: Path = typer.Argument(..., help="Snapshot folder (layout of shared/data)"),
@@ -74,6 +136,7 @@ def data_import(folder: Path = typer.Argument(..., help="Snapshot folder (layout
     """Load a snapshot folder; the old store stays until the new one is complete."""
     from .pipeline import import_snapshot
 
+    _writable_file(state.db, "--db")
     with err.status("Importing snapshot…"):
         st = import_snapshot(folder, state.db, _progress)
     _status_out(st, as_json)
@@ -86,6 +149,7 @@ def data_update(as_json: bool = typer.Option(False, "--json"),
     """Fetch population and SSB's projections from SSB live; swap in atomically."""
     from .pipeline import update_from_ssb
 
+    _writable_file(state.db, "--db")
     st = update_from_ssb(state.db, base_url=base_url, klass_url=klass_url, progress=_progress)
     _status_out(st, as_json)
 
@@ -145,7 +209,8 @@ def regions_find(text: str, as_json: bool = typer.Option(False, "--json"),
         _emit_json([r.as_dict() for r in hits])
         return
     if not hits:
-        raise FramtidError(f"No region matches {text!r}")
+        shown = text if len(text) <= 60 else f"{text[:40]}… ({len(text):,} characters)"
+        raise FramtidError(f"No region matches {shown!r}")
     for r in hits:
         out.print(f"{r.code:6} {r.official_name}  [dim]({r.level})[/dim]")
 
@@ -190,7 +255,7 @@ def _pairs(items: list[str] | None, what: str) -> dict[str, float]:
 
 @app.command()
 def project(region: str,
-            scenario: str = typer.Option("main", help="main | low | high"),
+            scenario: str = typer.Option("main", help="main | low | high | own"),
             lever: Optional[list[str]] = typer.Option(None, "--lever", help="NAME=VALUE, repeatable"),
             param: Optional[list[str]] = typer.Option(None, "--param",
                                                        help="Override a parameter: NAME=VALUE"),
@@ -209,20 +274,29 @@ def project(region: str,
         _emit_json(res)
         return
     ind = res["indicators"]
-    t = Table("year", "population", "0–19", "20–66", "67+", "80+", "20–66 per 67+",
-              "care share", title=f"{reg.official_name} — scenario {res['scenario']['name']}")
+    official = res.get("official") or {}
+    ssb_main = (official.get("alternatives") or {}).get("MMMM")
+    ssb_at = dict(zip(ssb_main["years"], ssb_main["total"])) if ssb_main else {}
+    cols = ["year", "population", "0–19", "20–66", "67+", "80+", "20–66 per 67+", "care share"]
+    if ssb_at:
+        cols.insert(2, f"SSB {official.get('round')} MMMM")
+    t = Table(*cols, title=f"{reg.official_name} — scenario {res['scenario']['name']}")
     for i, y in enumerate(res["years"]):
         if y % 5 and i not in (0, len(res["years"]) - 1):
             continue
         share = ind["care_share_of_workforce"][i]
-        t.add_row(str(y), f"{res['total'][i]:,.0f}", f"{res['age_groups']['0-19'][i]:,.0f}",
+        ssb_cell = ([f"{ssb_at[y]:,.0f}" if y in ssb_at else "–"] if ssb_at else [])
+        t.add_row(str(y), f"{res['total'][i]:,.0f}", *ssb_cell,
+                  f"{res['age_groups']['0-19'][i]:,.0f}",
                   f"{res['age_groups']['20-66'][i]:,.0f}", f"{res['age_groups']['67+'][i]:,.0f}",
                   f"{res['age_groups']['80+'][i]:,.0f}",
                   f"{ind['aldersbaereevne_67'][i]:.2f}" if ind["aldersbaereevne_67"][i] else "–",
                   f"{share * 100:.1f} %" if share else "–")
     out.print(t)
-    out.print("Kilde: Statistisk sentralbyrå; framtid projection. Care share and employment use "
-              "OLD SSB employment rates by age (2006/2016) scaled to 2024 (framtid params).")
+    out.print("Kilde: Statistisk sentralbyrå · Framskriving: framtid, på data fra SSB"
+              + (f" · SSB {official.get('round')} MMMM: SSB's own projection" if ssb_at else "")
+              + ". Care share and employment use OLD SSB employment rates by age (2006/2016) "
+              "scaled to 2024 (framtid params).")
 
 
 @app.command()
@@ -376,13 +450,19 @@ def bench(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
+def serve(host: str = typer.Option("127.0.0.1"),
+          port: int = typer.Option(8000, min=1, max=65535),
+          workers: Optional[int] = typer.Option(
+              None, min=1, max=64, help="Worker processes (default: the number of cores)")
+          ) -> None:
     """Start the web app (Framtidsbilder); GET /healthz answers 200 when ready."""
     from .pipeline import ensure_store
+    from .web.app import default_workers
     from .web.app import serve as serve_app
 
+    _check_port(host, port)
     ensure_store(state.db, _progress)
-    serve_app(host, port, state.db)
+    serve_app(host, port, state.db, workers or default_workers())
 
 
 # --- story and charts ------------------------------------------------------------------------
@@ -421,6 +501,7 @@ def chart(region: str, kind: str, out_path: Path = typer.Option(..., "--out",
         raise FramtidError(f"Unknown chart kind {kind!r}; choose one of {', '.join(KINDS)}")
     if out_path.suffix not in (".svg", ".png", ".json"):
         raise FramtidError("--out must end in .svg, .png or .json")
+    _writable_file(out_path, "--out")
     ctx = _context()
     reg = ctx.regions.resolve(region)
     with err.status("Drawing…"):
@@ -439,10 +520,13 @@ _register_export(app, _context, err)
 @app.command()
 def run(kommune: str = typer.Option("3403", help="Kommune for the summary"),
         serve_app: bool = typer.Option(True, "--serve/--no-serve", help="Start the web app after"),
-        host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
+        host: str = typer.Option("127.0.0.1"),
+        port: int = typer.Option(8000, min=1, max=65535)) -> None:
     """Set up the store if empty (snapshot or SSB), print a short summary, serve the web app."""
     from .pipeline import ensure_store
 
+    if serve_app:
+        _check_port(host, port)
     ensure_store(state.db, _progress)
     ctx = _context()
     for code in ("NO", kommune):
@@ -460,23 +544,40 @@ def run(kommune: str = typer.Option("3403", help="Kommune for the summary"),
 
 
 def main() -> None:
+    """Exit codes: 0 done, 2 bad input or environment (one line on stderr, no traceback),
+    1 interrupted; anything else is a bug and keeps its traceback."""
+    import click
+    from typer import exceptions as typer_exc
+
+    # typer ≥ 0.20 vendors click: its usage errors derive from typer's TyperException, not from
+    # click.ClickException, so both families are handled here.
+    usage_errors = (typer_exc.TyperException, click.exceptions.ClickException)
     try:
         app(standalone_mode=False)
     except FramtidError as exc:
-        err.print(f"[red]Error:[/red] {exc}")
-        sys.exit(2)
+        _fail(str(exc))
     except SystemExit:
         raise
-    except Exception as exc:  # click's usage errors come through here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except usage_errors as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":   # `framtid` alone: the help text
             exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        raise
+            sys.exit(2)
+        text = "; ".join(ln.strip() for ln in exc.format_message().splitlines() if ln.strip())
+        _fail(text or type(exc).__name__, getattr(exc, "exit_code", 2) or 2)
+    except (typer_exc.Abort, click.exceptions.Abort, KeyboardInterrupt):
+        err.print("Aborted.")
+        sys.exit(1)
+    except (typer_exc.Exit, click.exceptions.Exit) as exc:
+        sys.exit(exc.exit_code)
+    except OSError as exc:     # the environment: a file or folder we cannot use
+        where = f" {exc.filename}" if exc.filename else ""
+        _fail(f"{exc.strerror or exc}:{where}" if where else str(exc))
     sys.exit(0)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]Error:[/red] {message}", highlight=False, markup=True)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

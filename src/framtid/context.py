@@ -17,11 +17,9 @@ class Context:
 
     @property
     def regions(self) -> Regions:
-        version = self.store.version()
-        if getattr(self, "_regions_version", None) != version:
-            self._regions = Regions(self.store)
-            self._regions_version = version
-        return self._regions
+        """Regions of the current store version (rebuilt after a swap; one tuple, so a thread
+        never sees the regions of one version labelled with another)."""
+        return self.store.cached("context.regions", lambda: Regions(self.store))
 
     @property
     def last_year(self) -> int:

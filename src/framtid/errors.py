@@ -10,7 +10,8 @@ class UnknownRegion(FramtidError):
         self.query = query
         self.suggestions = suggestions
         hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"Unknown region {query!r}.{hint}")
+        shown = query if len(query) <= 60 else f"{query[:40]}… ({len(query):,} characters)"
+        super().__init__(f"Unknown region {shown!r}.{hint}")
 
 
 class SnapshotError(FramtidError):

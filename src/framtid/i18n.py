@@ -85,7 +85,12 @@ def round_sig(x: float, sig: int = 3) -> float:
 
 
 def fmt_approx(x: float, lang: str, sig: int = 3) -> str:
-    """A projected count without false precision: 33 453 → «33 500», 1 603 → «1 600»."""
+    """A projected count without false precision: 33 453 → «33 500», 1 603 → «1 600»,
+    213 → «210». The rule lives in framtid.display (one display layer for numbers)."""
+    if sig == 3:
+        from .display import people
+
+        return fmt_int(people(x), lang)
     return fmt_int(round_sig(x, sig), lang)
 
 

@@ -93,15 +93,17 @@ def build(store: Store, regions: Regions, code: str) -> dict | None:
     total, groups = _per_region(df)
     own_t = total[total["region_code"] == code]
     own_g = groups[groups["region_code"] == code]
-    if kommuner:
-        sum_t, sum_g = _aggregate(total, groups, kommuner)
+    own_rounds = set(own_t["round"])
+    if kommuner:  # sums only for rounds without SSB's own row for the region
+        sum_t, sum_g = _aggregate(total[~total["round"].isin(own_rounds)],
+                                  groups[~groups["round"].isin(own_rounds)], kommuner)
     else:
         sum_t = sum_g = total.iloc[0:0]
     rounds = sorted({int(r) for r in own_t["round"]} | {int(r) for r in sum_t["round"]})
     if not rounds:
         return None
     latest = rounds[-1]
-    summed = latest not in set(own_t["round"])
+    summed = latest not in own_rounds
     src_t, src_g = (sum_t, sum_g) if summed else (own_t, own_g)
     src_t, src_g = src_t[src_t["round"] == latest], src_g[src_g["round"] == latest]
     alternatives = {}

@@ -11,11 +11,27 @@ import pandas as pd
 from . import config
 from .errors import FramtidError, SourceError
 from .sources.snapshot import SSB_LICENCE, Dataset, Provenance, read_snapshot
-from .store import Store, is_ready, merge_tables, write_dataset
+from .store import Store, import_lock, is_ready, merge_tables, write_dataset
 
 Progress = Callable[[str], None]
 
 
+def _one_at_a_time(fn):
+    """Run `fn` holding the store's import lock (a second import exits at once, code 2)."""
+    import functools
+    import inspect
+
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def locked(*args, **kwargs):
+        with import_lock(sig.bind(*args, **kwargs).arguments["db_path"]):
+            return fn(*args, **kwargs)
+
+    return locked
+
+
+@_one_at_a_time
 def import_snapshot(folder: Path | str, db_path: Path, progress: Progress = lambda s: None) -> dict:
     """Validate a snapshot folder completely, then swap it in as the new store."""
     progress(f"Reading and checking {folder}")
@@ -36,15 +52,21 @@ def ensure_store(db_path: Path, progress: Progress = lambda s: None) -> None:
         update_from_ssb(db_path, progress=progress)
 
 
+@_one_at_a_time
 def update_from_ssb(db_path: Path, *, base_url: str | None = None, klass_url: str | None = None,
-                    progress: Progress = lambda s: None, projection_table: str = "14288",
+                    progress: Progress = lambda s: None, projection_table: str = "14746",
                     client_options: dict | None = None) -> dict:
-    """Fetch population (07459), SSB's municipal projection and KLASS 131, then swap atomically.
+    """Fetch population (07459), SSB's latest regional projection and KLASS 131; swap atomically.
 
     07459 is asked for today's kommune codes (KLASS) and Norway, all years the table has. SSB
     gives no figures for a code in the years before it existed; those years keep the store's
     history, which the snapshot recoded to today's borders. Every (kommune, year) SSB does give
     must be complete (106 ages × 2 sexes), and the latest year must cover every kommune.
+    The projection table (14746 = the 2026 round; 14288 and 13600 were the 2024 and 2022
+    rounds) is asked for every kommune and Norway, alternatives MMMM, LLML and HHMH, all ages
+    and years; ages are summed into SSB's age groups (and sexes, if the table has them) and
+    replace that round's rows in `official_projection`, keeping the other rounds. Both are
+    written in one swap: if either fails, the store stays as it was.
     Reference tables (mortality, fertility, care, maps) come from a snapshot first.
     """
     from .sources import klass_client, pxweb
@@ -84,17 +106,53 @@ def update_from_ssb(db_path: Path, *, base_url: str | None = None, klass_url: st
         note=f"1 January; {years[0]}-{years[-1]} fetched live for today's codes",
         estimated="; ".join(f"{f}: {n} rows" for f, n in
                             keep.loc[keep.flag != "", "flag"].value_counts().items())))
-    try:
-        progress(f"Fetching SSB's municipal projection (table {projection_table})")
-        proj = client.fetch_projection(projection_table, sorted(known),
-                                       {"main": "MMMM", "low": "LLML", "high": "HHMH"})
-        ds.add("ssb_projection", proj, Provenance(
-            "ssb_projection", "Statistisk sentralbyrå (SSB), regional projections", projection_table,
-            SSB_LICENCE, today, note="main MMMM, low LLML, high HHMH"))
-    except SourceError as exc:  # shown beside ours; the population update still counts
-        progress(f"SSB projection not updated: {exc}")
+    progress(f"Fetching SSB's regional projection (table {projection_table})")
+    ds.add("official_projection", *_official_update(store, client, projection_table, known,
+                                                    today))
     merge_tables(db_path, ds, origin="ssb live update")
     return status(db_path)
+
+
+def _official_update(store: Store, client, table: str, known: set[str], today: str
+                     ) -> tuple[pd.DataFrame, Provenance]:
+    """SSB's projection `table` for every kommune and Norway in the store's layout, merged with
+    the rounds the store already holds; refused (SourceError) unless complete."""
+    from .sources import official
+
+    alternatives = {a: a for a in official.ALTERNATIVES}
+    frame = client.fetch_projection(table, sorted(known) + ["0"], alternatives)
+    if frame.empty:
+        raise SourceError(f"SSB table {table} returned no projected population")
+    by_table = {t: r for r, t in official.ROUND_TABLES.items()}
+    round_ = by_table.get(table, int(frame["year"].min()))  # a new table: its jump-off year
+    fresh = official.from_single_ages(frame, round_, table)
+    n_groups = len(official.CURRENT_GROUPS)
+    cells = fresh.groupby(["alternative", "region_code", "year"]).size()
+    if (cells != n_groups).any():
+        (alt, code, year), n = cells[cells != n_groups].index[0], cells[cells != n_groups].iloc[0]
+        raise SourceError(f"SSB table {table} is incomplete: {code} {alt} {year} has {n} of "
+                          f"{n_groups} age groups")
+    years = sorted(fresh["year"].unique())
+    for alt in official.ALTERNATIVES:
+        have = set(fresh.loc[fresh.alternative == alt, "region_code"])
+        missing = (known | {"NO"}) - have
+        if missing:
+            raise SourceError(f"SSB table {table} ({alt}) lacks {len(missing)} regions, e.g. "
+                              f"{sorted(missing)[:3]}")
+        per_year = fresh[fresh.alternative == alt].groupby("year")["region_code"].nunique()
+        if (per_year != len(known) + 1).any() or sorted(per_year.index) != years:
+            raise SourceError(f"SSB table {table} ({alt}) does not cover every region in "
+                              "every year")
+    old = store.official_projection()
+    stale = old["round"].eq(round_) & old["region_code"].isin(set(fresh["region_code"]))
+    merged = official.combine([official.typed(old[~stale]), fresh])
+    tables = ", ".join(sorted(set(merged["ssb_table"])))
+    note = (f"round {round_} (table {table}) fetched live for all {len(known)} kommuner and "
+            f"Norway, MMMM/LLML/HHMH, {years[0]}-{years[-1]}, single ages summed into SSB's age "
+            "groups; other rounds kept from the store (snapshot)")
+    return merged, Provenance(
+        "official_projection", "Statistisk sentralbyrå (SSB), regional population projections, "
+        "PxWebApi v2; earlier rounds from the snapshot", tables, SSB_LICENCE, today, note=note)
 
 
 def _check_population(pop: pd.DataFrame, known: set[str]) -> pd.DataFrame:

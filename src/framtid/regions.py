@@ -19,6 +19,13 @@ from .names import fold
 from .store import Store
 
 LEVELS = ("land", "fylke", "ba", "kommune")
+# No region code or name is longer than this (the longest official name has 34 characters). Longer
+# input is refused at once: the typo-tolerant search costs time in proportion to its length.
+MAX_QUERY = 100
+
+
+def too_long(text: str) -> bool:
+    return len(text) > MAX_QUERY
 
 @dataclass(frozen=True)
 class Region:
@@ -62,7 +69,8 @@ class Regions:
     def get(self, code: str) -> Region:
         reg = self._by_code.get(code)
         if reg is None:
-            raise UnknownRegion(code, [f"{r.code} {r.name}" for r in self.find(code)[:3]])
+            raise UnknownRegion(code, [] if too_long(code) else
+                                [f"{r.code} {r.name}" for r in self.find(code)[:3]])
         return reg
 
     def attributes(self, code: str) -> dict:
@@ -82,6 +90,8 @@ class Regions:
 
     def resolve(self, text: str) -> Region:
         """A code or a name (any form, any case, with or without diacritics) to one region."""
+        if too_long(text.strip()):
+            raise UnknownRegion(text, [])
         t = text.strip()
         if t.upper() in self._by_code:
             return self._by_code[t.upper()]
@@ -100,7 +110,10 @@ class Regions:
         raise UnknownRegion(text, [f"{r.code} {r.name}" for r in self.find(text)[:3]])
 
     def find(self, text: str, limit: int = 10) -> list[Region]:
-        """Ranked search: exact, prefix, word prefix, substring, then typo-tolerant."""
+        """Ranked search: exact, prefix, word prefix, substring, then typo-tolerant. Text longer
+        than MAX_QUERY characters matches nothing (and costs nothing)."""
+        if too_long(text.strip()):
+            return []
         key = fold(text)
         if not key:
             return []

@@ -2,12 +2,15 @@
 
 Writes are atomic: a new store is built beside the old one (`<db>.new`), checkpointed, closed and
 then moved over it with os.replace, so a failed import or update leaves the previous store as it was.
+One import or update runs at a time (`import_lock`: a non-blocking flock on `<db>.lock`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -27,6 +30,63 @@ SEXES = ("female", "male")  # axis order used by every array in framtid
 UNIQUE_KEYS = {
     "official_projection": ("source", "round", "alternative", "region_code", "year", "age_group"),
 }
+
+
+class ImportRunning(FramtidError):
+    """Another `data import` or `data update` holds the store's lock file."""
+
+
+_held: dict[str, int] = {}          # lock files this process holds, with their nesting depth
+_held_lock = threading.Lock()
+
+
+def lock_path(db_path: Path) -> Path:
+    return Path(db_path).with_name(Path(db_path).name + ".lock")
+
+
+@contextmanager
+def import_lock(db_path: Path) -> Iterator[Path]:
+    """One import or update at a time per store: an exclusive, non-blocking `flock` on
+    `<db>.lock` beside the store. A second one fails at once with ImportRunning (exit code 2)
+    instead of racing for `<db>.new`. The kernel drops the lock when the process dies, so a
+    crashed import never leaves the store locked. Re-entrant within one process."""
+    import fcntl
+
+    path = lock_path(db_path)
+    key = str(path.resolve())
+    with _held_lock:
+        if _held.get(key):
+            _held[key] += 1
+            nested = True
+        else:
+            nested = False
+    if nested:
+        try:
+            yield path
+        finally:
+            with _held_lock:
+                _held[key] -= 1
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise FramtidError(f"Cannot create the lock file {path}: {exc.strerror or exc}") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ImportRunning(f"another import is running (lock {path})") from None
+        with _held_lock:
+            _held[key] = 1
+        try:
+            yield path
+        finally:
+            with _held_lock:
+                _held.pop(key, None)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def write_dataset(db_path: Path, ds: Dataset, *, origin: str) -> None:
@@ -58,12 +118,15 @@ def write_dataset(db_path: Path, ds: Dataset, *, origin: str) -> None:
         con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
         con.execute("CHECKPOINT")
+        con.close()                       # moved into place only once closed and on disk
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, db_path)
     except BaseException:
         con.close()
-        tmp.unlink(missing_ok=True)
+        for p in (tmp, Path(str(tmp) + ".wal")):
+            p.unlink(missing_ok=True)
         raise
-    con.close()
-    os.replace(tmp, db_path)
 
 
 def merge_tables(db_path: Path, new_tables: Dataset, *, origin: str) -> None:
@@ -89,17 +152,44 @@ def read_all(db_path: Path) -> Dataset:
     return ds
 
 
+# A reader that opens the store while `data import` swaps it may meet a lock or a half-visible
+# file for a moment: such opens are retried briefly, never shown to the user.
+OPEN_RETRIES = 8
+OPEN_RETRY_SLEEP = 0.025
+
+
+def _transient(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, (duckdb.IOException, OSError)) and (
+        "lock" in text or "no such file" in text or "resource temporarily unavailable" in text)
+
+
 @contextmanager
 def connect(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the store file as it is now.
+
+    The file is ATTACHed to a fresh in-memory DuckDB instance instead of `duckdb.connect(path)`:
+    DuckDB shares one instance per path inside a process, so while any connection to the old
+    file is still open, `connect(path)` would keep returning the *old* store after a swap.
+    """
     db_path = Path(db_path)
     if not db_path.exists():
         raise StoreEmpty(
             f"No data store at {db_path}. Run `framtid data import DIR` or `framtid data update`."
         )
-    try:
-        con = duckdb.connect(str(db_path), read_only=True)
-    except duckdb.Error as exc:
-        raise FramtidError(f"Cannot open the data store {db_path}: {exc}") from exc
+    quoted = str(db_path).replace("'", "''")
+    for attempt in range(OPEN_RETRIES):
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute(f"ATTACH '{quoted}' AS store (READ_ONLY)")
+            con.execute("USE store")
+            break
+        except duckdb.Error as exc:
+            con.close()
+            if _transient(exc) and attempt < OPEN_RETRIES - 1:
+                time.sleep(OPEN_RETRY_SLEEP * (attempt + 1))
+                continue
+            raise FramtidError(f"Cannot open the data store {db_path}: {exc}") from exc
     try:
         yield con
     finally:
@@ -115,31 +205,42 @@ def is_ready(db_path: Path) -> bool:
 
 
 class Store:
-    """Read-only access to one store file; caches what the model reads often."""
+    """Read-only access to one store file; caches what the model reads often.
+
+    Every cached value is kept with the store version it was read from, and only when the file
+    did not change while it was read (the version before and after agree), so a swap under a
+    running server never leaves old data labelled with the new version. Thread-safe.
+    """
 
     def __init__(self, db_path: Path):
         self.path = Path(db_path)
-        self._stamp: int | None = None
-        self._reset()
-
-    def _reset(self) -> None:
-        self._cube: tuple[np.ndarray, list[str], np.ndarray] | None = None
-        self._nation: tuple[np.ndarray, np.ndarray] | None = None
-        self._regions: pd.DataFrame | None = None
-        self._official: pd.DataFrame | None = None
-        self.__dict__.pop("_meta", None)
+        self._lock = threading.Lock()
+        self._memo: dict[str, tuple[int, object]] = {}
 
     def version(self) -> int:
         """Changes whenever the store file is swapped (import, update): caches follow it, so a
-        running server never mixes an old population with a new one."""
+        running server never mixes an old population with a new one. Read it once per request
+        or job and pass it down."""
         try:
-            stamp = self.path.stat().st_mtime_ns
+            return self.path.stat().st_mtime_ns
         except FileNotFoundError:
-            stamp = 0
-        if stamp != self._stamp:
-            self._stamp = stamp
-            self._reset()
-        return stamp
+            return 0
+
+    def cached(self, name: str, load, tries: int = 5):
+        """`load()` memoised per store version (see the class docstring)."""
+        value = None
+        for _ in range(tries):
+            v = self.version()
+            with self._lock:
+                hit = self._memo.get(name)
+            if hit is not None and hit[0] == v:
+                return hit[1]
+            value = load()
+            if self.version() == v:
+                with self._lock:
+                    self._memo[name] = (v, value)
+                return value
+        return value  # swapped on every try: correct for some recent version, not cached
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         with connect(self.path) as con:
@@ -152,52 +253,47 @@ class Store:
             ).fetchone()[0])
 
     def meta(self) -> dict[str, str]:
-        self.version()
-        if not hasattr(self, "_meta"):
-            self._meta = dict(self.query("SELECT key, value FROM meta").values.tolist())
-        return self._meta
+        return self.cached("meta", lambda: dict(
+            self.query("SELECT key, value FROM meta").values.tolist()))
 
     def regions(self) -> pd.DataFrame:
-        self.version()
-        if self._regions is None:
-            self._regions = self.query("SELECT * FROM regions")
-        return self._regions
+        return self.cached("regions", lambda: self.query("SELECT * FROM regions"))
 
     def provenance(self) -> pd.DataFrame:
         return self.query("SELECT * FROM provenance ORDER BY \"table\"")
 
     def population_cube(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """(years, kommune codes, P[year, kommune, sex, age]) as float64; NaN where missing."""
-        self.version()
-        if self._cube is None:
-            df = self.query(
-                "SELECT year, region_code, sex, age, population FROM population "
-                "WHERE region_code <> 'NO'"
-            )
-            years = np.sort(df["year"].unique())
-            codes = sorted(df["region_code"].unique())
-            cube = np.full((len(years), len(codes), 2, N_AGES), np.nan)
-            yi = np.searchsorted(years, df["year"].to_numpy())
-            ki = np.searchsorted(np.array(codes), df["region_code"].to_numpy())
-            si = (df["sex"].to_numpy() == "male").astype(int)
-            cube[yi, ki, si, df["age"].to_numpy()] = df["population"].to_numpy()
-            self._cube = (years, codes, cube)
-        return self._cube
+        return self.cached("cube", self._load_cube)
+
+    def _load_cube(self) -> tuple[np.ndarray, list[str], np.ndarray]:
+        df = self.query(
+            "SELECT year, region_code, sex, age, population FROM population "
+            "WHERE region_code <> 'NO'"
+        )
+        years = np.sort(df["year"].unique())
+        codes = sorted(df["region_code"].unique())
+        cube = np.full((len(years), len(codes), 2, N_AGES), np.nan)
+        yi = np.searchsorted(years, df["year"].to_numpy())
+        ki = np.searchsorted(np.array(codes), df["region_code"].to_numpy())
+        si = (df["sex"].to_numpy() == "male").astype(int)
+        cube[yi, ki, si, df["age"].to_numpy()] = df["population"].to_numpy()
+        return years, codes, cube
 
     def nation_series(self) -> tuple[np.ndarray, np.ndarray]:
         """(years, P[year, sex, age]) for Norway: SSB's national series, not a sum."""
-        self.version()
-        if self._nation is None:
-            df = self.query(
-                "SELECT year, sex, age, population FROM population WHERE region_code = 'NO'"
-            )
-            years = np.sort(df["year"].unique())
-            arr = np.zeros((len(years), 2, N_AGES))
-            arr[np.searchsorted(years, df["year"].to_numpy()),
-                (df["sex"].to_numpy() == "male").astype(int), df["age"].to_numpy()] = (
-                df["population"].to_numpy())
-            self._nation = (years, arr)
-        return self._nation
+        return self.cached("nation", self._load_nation)
+
+    def _load_nation(self) -> tuple[np.ndarray, np.ndarray]:
+        df = self.query(
+            "SELECT year, sex, age, population FROM population WHERE region_code = 'NO'"
+        )
+        years = np.sort(df["year"].unique())
+        arr = np.zeros((len(years), 2, N_AGES))
+        arr[np.searchsorted(years, df["year"].to_numpy()),
+            (df["sex"].to_numpy() == "male").astype(int), df["age"].to_numpy()] = (
+            df["population"].to_numpy())
+        return years, arr
 
     def official_projection(self, region_codes: list[str] | None = None) -> pd.DataFrame:
         """SSB's regional projections (table `official_projection`): source, ssb_table, round,
@@ -205,18 +301,16 @@ class Store:
         given. An old store without the table gives an empty frame with these columns."""
         from .sources import official
 
-        self.version()
-        if self._official is None:
-            if self.has_table("official_projection"):
-                df = self.query(
-                    "SELECT source, ssb_table, round, alternative, region_code, year, age_group, "
-                    "persons FROM official_projection ORDER BY source, round, alternative, "
-                    "region_code, year, age_group")
-                self._official = df.astype({"round": "int64", "year": "int64",
-                                            "persons": "float64"})
-            else:
-                self._official = official.empty()
-        df = self._official
+        def load() -> pd.DataFrame:
+            if not self.has_table("official_projection"):
+                return official.empty()
+            df = self.query(
+                "SELECT source, ssb_table, round, alternative, region_code, year, age_group, "
+                "persons FROM official_projection ORDER BY source, round, alternative, "
+                "region_code, year, age_group")
+            return df.astype({"round": "int64", "year": "int64", "persons": "float64"})
+
+        df = self.cached("official", load)
         if region_codes is not None:
             df = df[df["region_code"].isin(list(region_codes))]
         return df.reset_index(drop=True)

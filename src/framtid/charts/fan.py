@@ -76,11 +76,11 @@ def ssb_note(projection: dict, lang: str, year: int | None = None) -> str:
     i = base.years(projection).index(year)
     ours = q["p50"][i] if q else _series(projection, "total")[i]
     text = t("fan.ssb.compare", lang, round=ssb["round"], year=year,
-             ssb=fmt_int(theirs, lang), ours=fmt_int(ours, lang))
+             ssb=fmt_approx(theirs, lang), ours=fmt_approx(ours, lang))
     if q is None or q["p10"][i] <= theirs <= q["p90"][i]:
         return text
-    fmt = {"p80": fmt_pct(0.8, lang), "lo": fmt_int(q["p10"][i], lang),
-           "hi": fmt_int(q["p90"][i], lang)}
+    fmt = {"p80": fmt_pct(0.8, lang), "lo": fmt_approx(q["p10"][i], lang),
+           "hi": fmt_approx(q["p90"][i], lang)}
     groups = {g: _ssb_at({"years": ssb["years"], **{g: v}}, g, year)
               for g, v in ssb["age_groups"].items()}
     groups = {g: v for g, v in groups.items() if v is not None and g in GROUP_AGES}

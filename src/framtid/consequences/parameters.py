@@ -50,6 +50,52 @@ _PARAMS = [
               "from the base year and reach full effect in this year", 2027, 2050),
     Parameter("max_employment_rate", 0.95, "fraction", "framtid choice", "—",
               "employment-rate levers cannot lift any age-sex rate above this", 0.80, 1.0),
+    # --- capacity in the units a council decides in (consequences/capacity.py) ---
+    Parameter("institution_recipients_2022", 42_897, "persons per 31 December",
+              "Helsedirektoratet, Kommunale helse- og omsorgstjenester 2022, tabell 2.10.2",
+              "2022", "recipients of institution services (nursing homes and other "
+              "institutions); with the age pattern below it gives the places for people 67+ that "
+              "today's level of service needs", 20_000, 80_000),
+    Parameter("institution_residents_2010_0_66", 4_529, "persons", "SSB, Pleie- og "
+              "omsorgstenestene, tabell 2 (bebuarar i institusjonar etter alder)", "2010",
+              "age pattern only: residents under 67 are left out of the places for the elderly",
+              0, 20_000),
+    Parameter("institution_residents_2010_67_79", 7_431, "persons", "same table", "2010",
+              "age pattern of institution use (divided by the 2010 population of the group)",
+              0, 40_000),
+    Parameter("institution_residents_2010_80_89", 19_552, "persons", "same table", "2010",
+              "age pattern of institution use", 0, 60_000),
+    Parameter("institution_residents_2010_90_plus", 11_945, "persons", "same table", "2010",
+              "age pattern of institution use", 0, 40_000),
+    Parameter("kindergarten_coverage_1_5", 0.911, "fraction of children aged 1–5",
+              "Utdanningsdirektoratet, Utdanningsspeilet 2017, tabell 1.1 (BASIL/SSB)", "2016",
+              "kindergarten places needed = children 1–5 × this share (newer years are a little "
+              "higher)", 0.5, 1.0),
+    Parameter("pupils_per_teacher_1_4", 15, "pupils per teacher", "Lærernormen, forskrift til "
+              "opplæringslova (from 1 August 2019)", "2019",
+              "grades 1–4 (ages 6–9): teachers needed in ordinary teaching, the legal minimum",
+              5, 30),
+    Parameter("pupils_per_teacher_5_10", 20, "pupils per teacher", "Lærernormen, forskrift til "
+              "opplæringslova (from 1 August 2019)", "2019",
+              "grades 5–10 (ages 10–15): teachers needed in ordinary teaching, the legal minimum",
+              5, 30),
+    Parameter("upper_secondary_class_size", 30, "pupils per class", "framtid assumption", "—",
+              "a full class in a general-studies programme; turns 16–18-year-olds into classes "
+              "(vocational classes are smaller)", 10, 35),
+    Parameter("lead_time_nursing_home", 6, "years", "framtid assumption", "—",
+              "from decision to opening: planning, regulation, tender and building (commonly "
+              "4–8 years); gives the «decide by» year", 1, 15),
+    Parameter("lead_time_school", 5, "years", "framtid assumption", "—",
+              "from decision to a new or extended school in use", 1, 15),
+    Parameter("lead_time_kindergarten", 3, "years", "framtid assumption", "—",
+              "from decision to a new kindergarten in use", 1, 10),
+    Parameter("lead_time_nurse", 4, "years", "framtid assumption (bachelor in nursing: 3 "
+              "years, 180 ECTS)", "—",
+              "from deciding to recruit and educate to a nurse at work: 3 years of study plus "
+              "recruitment", 2, 10),
+    Parameter("capacity_margin", 0.05, "fraction of today's need", "framtid assumption", "—",
+              "growth that today's buildings and staff can absorb; the «decide by» year is the "
+              "year need first exceeds today's by more than this, minus the lead time", 0.0, 0.3),
 ]
 
 DEFAULTS: dict[str, Parameter] = {p.name: p for p in _PARAMS}

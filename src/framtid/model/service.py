@@ -1,8 +1,9 @@
 """JSON-shaped entry points used by the CLI and the web app (the keys are a contract).
 
-The fitted model (all rates) is cached in memory per (store file, its modification time, base
-year): a call with new levers only re-runs the projection, and only for the kommuner of the region
-asked for (kommuner are projected independently, so this equals slicing the all-kommuner run).
+The fitted model (all rates) and its stochastic parameters are cached together in memory per
+(store file, store version, base year), the version read once per call and passed down: a call
+with new levers only re-runs the projection, and only for the kommuner of the region asked for
+(kommuner are projected independently, so this equals slicing the all-kommuner run).
 """
 
 from __future__ import annotations
@@ -28,31 +29,53 @@ if TYPE_CHECKING:
 
 MAX_YEAR = 2100
 MAX_PATHS = 100_000
-_lock = threading.Lock()
+_lock = threading.Lock()        # guards _cache
+_fit_lock = threading.Lock()    # one fit (model or stochastic) at a time
 _cache: dict[tuple, tuple[FittedModel, list]] = {}   # value: (model, [StochasticParams | None])
 
 
-def fitted(ctx: "Context", base_year: int | None = None) -> FittedModel:
-    """The fitted model for this store and base (estimated once per process)."""
-    path = Path(ctx.db_path).resolve()
+def fitted(ctx: "Context", base_year: int | None = None, *,
+           version: int | None = None) -> FittedModel:
+    """The fitted model for this store and base (estimated once per process and store version)."""
+    return fitted_entry(ctx, base_year, version=version)[0]
+
+
+def fitted_entry(ctx: "Context", base_year: int | None = None, *,
+                 version: int | None = None) -> tuple[FittedModel, list]:
+    """The fitted model and its stochastic slot together, cached under the store version it was
+    actually fitted from. `version` is the one the caller read at the start of its request or job
+    (read once and passed down) and is looked up first; the slot is never looked up again by a
+    re-read key, so a store swapped in the middle of a request cannot make the lookup fail."""
+    path = str(Path(ctx.db_path).resolve())
+    v = ctx.store.version() if version is None else version
     base = ctx.last_year if base_year is None else int(base_year)
-    key = (str(path), path.stat().st_mtime_ns, base)
     with _lock:
-        hit = _cache.get(key)
-        if hit is None:
-            for k in [k for k in _cache if k[0] == key[0] and k[1] != key[1]]:
-                del _cache[k]      # the store was replaced: drop its stale models
+        hit = _cache.get((path, v, base))
+    if hit is not None:
+        return hit
+    for _ in range(5):
+        with _fit_lock:        # one fit at a time; cached lookups (above) never wait for it
+            v = ctx.store.version()            # the version this fit actually opens
+            base = ctx.last_year if base_year is None else int(base_year)
+            key = (path, v, base)
+            with _lock:
+                hit = _cache.get(key)
+            if hit is not None:
+                return hit
             inp = ModelInputs.from_store(ctx.store, ctx.regions, base)
             hit = (FittedModel.fit(inp), [None])
-            _cache[key] = hit
-        return hit[0]
+        if ctx.store.version() != v:   # swapped while fitting: fit again from the file as it is
+            continue
+        with _lock:
+            for k in [k for k in _cache if k[0] == path and k[1] != v]:
+                del _cache[k]  # the store was replaced: drop its stale models
+            return _cache.setdefault(key, hit)
+    return hit                 # swapped on every try: a valid model, not cached
 
 
-def _stochastic_params(ctx: "Context", fm: FittedModel) -> StochasticParams:
-    fitted(ctx, fm.base_year)
-    path = Path(ctx.db_path).resolve()
-    with _lock:
-        slot = _cache[(str(path), path.stat().st_mtime_ns, fm.base_year)][1]
+def _stochastic_params(fm: FittedModel, slot: list) -> StochasticParams:
+    """The stochastic parameters of `fm`, fitted once into its cache slot."""
+    with _fit_lock:
         if slot[0] is None:
             slot[0] = StochasticParams.fit(fm)
         return slot[0]
@@ -67,22 +90,28 @@ def _floats(a: np.ndarray) -> list:
     return np.asarray(a, dtype=float).tolist()
 
 
+def _check_to_year(to_year, base: int) -> None:
+    if isinstance(to_year, bool) or not isinstance(to_year, (int, np.integer)):
+        raise FramtidError(f"to_year must be a whole year between {base + 1} and {MAX_YEAR}.")
+    if not base < int(to_year) <= MAX_YEAR:
+        raise FramtidError(f"to_year must be between {base + 1} and {MAX_YEAR}; got {to_year}.")
+
+
 def project_region(ctx: "Context", region_code: str, scenario: str = "main",
                    levers: dict[str, float] | None = None, to_year: int = 2050,
                    paths: int | None = None) -> dict:
     """Projection of one region (kommune, BA-region, fylke or Norway) as plain JSON data."""
     lv = resolve(scenario, levers)
     region = ctx.regions.resolve(region_code)
-    fm = fitted(ctx)
-    base = fm.base_year
-    if isinstance(to_year, bool) or not isinstance(to_year, (int, np.integer)):
-        raise FramtidError(f"to_year must be a whole year between {base + 1} and {MAX_YEAR}.")
-    if not base < int(to_year) <= MAX_YEAR:
-        raise FramtidError(f"to_year must be between {base + 1} and {MAX_YEAR}; got {to_year}.")
+    # Cheap checks before the expensive fit: the base is the store's last year.
+    _check_to_year(to_year, ctx.last_year)
     if paths is not None and (isinstance(paths, bool) or not isinstance(paths, (int, np.integer))
                               or not 1 <= paths <= MAX_PATHS):
         raise FramtidError(f"paths must be a whole number between 1 and {MAX_PATHS:,}; "
                            f"got {paths!r}.")
+    fm, slot = fitted_entry(ctx, version=ctx.store.version())
+    base = fm.base_year
+    _check_to_year(to_year, base)
     to_year = int(to_year)
     k_idx = fm.inputs.kommune_index(ctx.regions.kommuner_in(region.code))
     base_tot = np.nan_to_num(fm.inputs.base_pop[k_idx]).sum(axis=(1, 2))
@@ -102,7 +131,7 @@ def project_region(ctx: "Context", region_code: str, scenario: str = "main",
     }
     out.update(official_block(ctx.store, ctx.regions, region.code))  # SSB's own, if held
     if paths is not None:
-        sp = _stochastic_params(ctx, fm)
+        sp = _stochastic_params(fm, slot)
         sim = simulate(fm, sp, a, to_year, int(paths), k_idx, np.zeros(len(k_idx), np.intp), 1,
                        weights)
         q = quantiles(sim)

@@ -254,7 +254,12 @@ def from_single_ages(frame: pd.DataFrame, round_: int, table: str) -> pd.DataFra
     """A live answer (year, region_code, age, alternative in SSB codes, population; any sex
     column summed) in the store's layout: SSB's age groups, Norway as 'NO'."""
     f = frame.copy()
-    f["age_group"] = [age_group_of(int(a)) for a in f["age"]]
+    starts = np.array([lo for _, lo, _ in CURRENT_GROUPS])
+    names = np.array([name for name, _, _ in CURRENT_GROUPS], dtype=object)
+    ages = f["age"].to_numpy().astype(int)
+    if (ages < 0).any() or (ages > CURRENT_GROUPS[-1][2]).any():
+        raise ValueError("ages outside 0..150 in a projection answer")
+    f["age_group"] = names[np.searchsorted(starts, ages, side="right") - 1]
     f["region_code"] = f["region_code"].replace({"0": "NO"})
     out = f.groupby(["alternative", "region_code", "year", "age_group"], as_index=False)[
         "population"].sum()

@@ -83,17 +83,52 @@ def _read_csv(path: Path, what: str, **kw) -> pd.DataFrame:
         raise SnapshotError(f"{what}: cannot read {path}: {exc}") from exc
 
 
-def _numeric(df: pd.DataFrame, ints: list[str], floats: list[str], what: str) -> pd.DataFrame:
-    """Typed columns; integers must parse, floats may be empty (NaN) where the source has no value."""
+def _bad_row(what: str, path: Path | None, column: str, line: int, why: str,
+             row: dict | None = None) -> SnapshotError:
+    """A refusal that names the file, the column and the first bad row (1 = the header line)."""
+    where = f" ({path.name})" if path is not None else ""
+    shown = ", ".join(f"{k}={v}" for k, v in (row or {}).items())
+    return SnapshotError(f"{what}{where}: column {column}, line {line}: {why}"
+                         + (f" [{shown}]" if shown else ""))
+
+
+def _numeric(df: pd.DataFrame, ints: list[str], floats: list[str], what: str,
+             path: Path | None = None) -> pd.DataFrame:
+    """Typed columns; integers must be whole numbers, floats may be empty (NaN) where the source
+    has no value. The first value that is not a number is named with its column and line."""
     df = df.copy()
-    try:
-        for c in ints:
-            df[c] = pd.to_numeric(df[c], errors="raise").astype("int64")
-        for c in floats:
-            df[c] = pd.to_numeric(df[c].replace("", None), errors="raise").astype("float64")
-    except (ValueError, TypeError) as exc:
-        raise SnapshotError(f"{what}: a value is not a number ({exc})") from exc
+    for c in ints + floats:
+        raw = df[c].astype(str).str.strip()
+        empty = raw == ""
+        num = pd.to_numeric(raw.where(~empty, None), errors="coerce")
+        bad = (num.isna() & ~empty) if c in floats else num.isna()
+        if c in ints:
+            bad |= num.notna() & (num != num.round())
+        if bad.any():
+            i = int(bad.to_numpy().argmax())
+            why = "a value is not a whole number" if c in ints else "a value is not a number"
+            raise _bad_row(what, path, c, i + 2, f"{why} ({df[c].iloc[i]!r})")
+        df[c] = num.astype("int64") if c in ints else num.astype("float64")
     return df
+
+
+def _first(df: pd.DataFrame, bad: pd.Series, what: str, path: Path, column: str, why: str,
+           show: list[str]) -> None:
+    """Refuse at the first row where `bad` holds."""
+    if bad.any():
+        i = int(bad.to_numpy().argmax())
+        raise _bad_row(what, path, column, i + 2, why,
+                       {k: df[k].iloc[i] for k in show})
+
+
+def _no_duplicates(df: pd.DataFrame, keys: list[str], what: str, path: Path) -> None:
+    dup = df.duplicated(keys, keep="first")
+    if dup.any():
+        i = int(dup.to_numpy().argmax())
+        key = {k: df[k].iloc[i] for k in keys}
+        first = int(df.index[(df[keys] == pd.Series(key)).all(axis=1)][0]) + 2
+        raise _bad_row(what, path, "+".join(keys), i + 2,
+                       f"duplicated key (first seen on line {first})", key)
 
 
 def _paths(folder: Path) -> dict[str, Path]:
@@ -116,11 +151,21 @@ def _mtime(p: Path) -> str:
 
 
 def read_population(path: Path) -> pd.DataFrame:
-    """Population 1 January by region × sex × age; shape checks run in DuckDB (1.7 M rows)."""
+    """Population 1 January by region × sex × age; shape checks run in DuckDB (1.7 M rows).
+
+    Refused, naming the file, column and first bad row: a year, age or population that is not a
+    whole non-negative number (`12.7` used to be rounded to 13), an unknown sex, an age outside
+    0..105, a duplicated key; then, per region: a (region, year) whose sex × age grid is not
+    complete, a missing year between a region's first year and the last year, and a kommune with
+    no rows in the last year.
+    """
+    what = f"population ({path.name})"
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")
         con.execute(
-            "CREATE TABLE raw AS SELECT * FROM read_csv(?, header=true, all_varchar=true)",
+            "CREATE TABLE raw AS SELECT row_number() OVER () + 1 AS _line, * "
+            "FROM read_csv(?, header=true, all_varchar=true)",
             [str(path)],
         )
         cols = [r[0] for r in con.execute("DESCRIBE raw").fetchall()]
@@ -128,40 +173,74 @@ def read_population(path: Path) -> pd.DataFrame:
                    if c not in cols]
         if missing:
             raise SnapshotError(f"population: missing column(s) {', '.join(missing)}")
-        bad = con.execute(
-            "SELECT count(*) FROM raw WHERE TRY_CAST(year AS INTEGER) IS NULL "
-            "OR TRY_CAST(age AS INTEGER) IS NULL OR TRY_CAST(population AS BIGINT) IS NULL"
-        ).fetchone()[0]
-        if bad:
-            raise SnapshotError(f"population: {bad} rows with a missing or non-numeric "
-                                "year, age or population")
+        show = ("year", "level", "region_code", "sex", "age", "population")
+
+        def first(table: str, where: str, column: str, why: str) -> None:
+            row = con.execute(f"SELECT _line, {', '.join(show)} FROM {table} WHERE {where} "
+                              "ORDER BY _line LIMIT 1").fetchone()
+            if row:
+                raise _bad_row("population", path, column, int(row[0]), why,
+                               dict(zip(show, row[1:])))
+
+        first("raw", "NOT regexp_full_match(coalesce(trim(year), ''), '[0-9]{4}')", "year",
+              "not a year")
+        first("raw", "NOT regexp_full_match(coalesce(trim(age), ''), '[0-9]{1,3}')", "age",
+              "not a whole number")
+        first("raw", "NOT regexp_full_match(coalesce(trim(population), ''), '[0-9]+')",
+              "population", "not a whole, non-negative number of persons")
         con.execute(
-            "CREATE TABLE pop AS SELECT CAST(year AS INTEGER) AS year, "
+            "CREATE TABLE pop AS SELECT _line, CAST(year AS INTEGER) AS year, level, "
             "CASE WHEN level = 'nation' THEN 'NO' ELSE region_code END AS region_code, "
             "sex, CAST(age AS INTEGER) AS age, CAST(population AS BIGINT) AS population, "
             "coalesce(flag, '') AS flag FROM raw WHERE level IN ('nation', 'municipality')"
         )
-        checks = [
-            ("SELECT count(*) FROM pop WHERE population < 0", "negative population values"),
-            ("SELECT count(*) FROM pop WHERE sex NOT IN ('female', 'male')",
-             "sex must be 'female' or 'male'"),
-            (f"SELECT count(*) FROM pop WHERE age < 0 OR age > {N_AGES - 1}",
-             f"ages must run 0..{N_AGES - 1}"),
-            ("SELECT count(*) FROM (SELECT year, region_code, sex, age FROM pop "
-             "GROUP BY ALL HAVING count(*) > 1)", "duplicate rows"),
-        ]
-        for sql, msg in checks:
-            n = con.execute(sql).fetchone()[0]
-            if n:
-                raise SnapshotError(f"population: {msg} ({n} rows)")
+        first("pop", "sex NOT IN ('female', 'male')", "sex", "sex must be 'female' or 'male'")
+        first("pop", f"age < 0 OR age > {N_AGES - 1}", "age", f"ages must run 0..{N_AGES - 1}")
+        dup = con.execute(
+            "SELECT min(_line), max(_line), year, region_code, sex, age FROM pop "
+            "GROUP BY year, region_code, sex, age HAVING count(*) > 1 ORDER BY 2 LIMIT 1"
+        ).fetchone()
+        if dup:
+            raise _bad_row("population", path, "year+region_code+sex+age", int(dup[1]),
+                           f"duplicated key (first seen on line {dup[0]})",
+                           dict(zip(("year", "region_code", "sex", "age"), dup[2:])))
         short = con.execute(
             "SELECT region_code, sex, year, count(*) FROM pop GROUP BY ALL "
-            f"HAVING count(*) <> {N_AGES} LIMIT 1"
+            f"HAVING count(*) <> {N_AGES} ORDER BY year, region_code, sex LIMIT 1"
         ).fetchall()
         if short:
             r, s, y, n = short[0]
             raise SnapshotError(f"population: {r} {s} {y} has {n} ages, not {N_AGES} (0..105+)")
-        return con.execute("SELECT * FROM pop ORDER BY year, region_code, sex, age").df()
+        one_sex = con.execute(
+            "SELECT region_code, year, min(sex) FROM pop GROUP BY region_code, year "
+            "HAVING count(DISTINCT sex) <> 2 ORDER BY year, region_code LIMIT 1").fetchone()
+        if one_sex:
+            r, y, sx = one_sex
+            raise SnapshotError(f"{what}: {r} {y} has only {sx} rows: the sex × age grid must "
+                                "be complete for every year present")
+        last = con.execute("SELECT max(year) FROM pop WHERE level = 'municipality'").fetchone()[0]
+        if last is None:
+            raise SnapshotError(f"{what}: no kommune (level 'municipality') rows")
+        gone = con.execute(
+            "SELECT region_code, max(year) FROM pop GROUP BY region_code "
+            "HAVING max(year) < ? ORDER BY region_code LIMIT 1", [last]).fetchone()
+        if gone:
+            who = "Norway (level 'nation')" if gone[0] == "NO" else f"kommune {gone[0]}"
+            raise SnapshotError(f"{what}: {who} has no rows in the last year {last} "
+                                f"(its last year is {gone[1]})")
+        hole = con.execute(
+            "WITH span AS (SELECT region_code, min(year) AS a FROM pop GROUP BY region_code), "
+            "want AS (SELECT region_code, unnest(range(a, ? + 1)) AS year FROM span) "
+            "SELECT w.region_code, w.year FROM want w ANTI JOIN "
+            "(SELECT DISTINCT region_code, year FROM pop) h USING (region_code, year) "
+            "ORDER BY w.year, w.region_code LIMIT 1", [last]).fetchone()
+        if hole:
+            r, y = hole
+            who = "Norway (level 'nation')" if r == "NO" else f"kommune {r}"
+            raise SnapshotError(f"{what}: {who} has no rows for {y}: a missing year between its "
+                                f"first year and {last}")
+        return con.execute("SELECT year, region_code, sex, age, population, flag FROM pop "
+                           "ORDER BY year, region_code, sex, age").df()
     except duckdb.Error as exc:
         raise SnapshotError(f"population: cannot read {path}: {exc}") from exc
     finally:
@@ -291,7 +370,8 @@ def read_snapshot(folder: Path | str) -> Dataset:
 
     mort = _read_csv(paths["mortality"], "mortality")
     _require_columns(mort, ["year", "age", "sex", "mx", "deaths"], "mortality")
-    mort = _numeric(mort, ["year", "age"], ["mx", "deaths"], "mortality")
+    mort = _numeric(mort, ["year", "age"], ["mx", "deaths"], "mortality", paths["mortality"])
+    _check_mortality(mort, paths["mortality"])
     ds.add("mortality", mort, Provenance(
         "mortality", "Human Mortality Database, Norway Mx_1x1/Deaths_1x1 (from SSB registers)",
         None, "CC BY 4.0 (HMD)", _mtime(paths["mortality"]),
@@ -300,7 +380,8 @@ def read_snapshot(folder: Path | str) -> Dataset:
     fert = _read_csv(paths["fertility"], "fertility")
     _require_columns(fert, ["year", "age", "asfr"], "fertility")
     fert["age"] = fert["age"].str.replace("-", "").str.replace("+", "")
-    fert = _numeric(fert, ["year", "age"], ["asfr"], "fertility")
+    fert = _numeric(fert, ["year", "age"], ["asfr"], "fertility", paths["fertility"])
+    _check_fertility(fert, paths["fertility"])
     ds.add("fertility", fert, Provenance(
         "fertility", "Human Fertility Database, NORasfrRR (from SSB registers)", None,
         "CC BY 4.0 (HFD)", _mtime(paths["fertility"]),
@@ -332,6 +413,9 @@ def read_snapshot(folder: Path | str) -> Dataset:
     official = read_official(paths, changes, loc)
     if official is not None:
         ds.add("official_projection", *official)
+
+    for key, check in TABLE_CHECKS.items():
+        check(ds.tables[key], paths[key])
 
     maps = []
     for key, name in (("map_kommuner", "kommuner"), ("map_fylker", "fylker")):
@@ -377,6 +461,63 @@ def read_official(paths: dict[str, Path], changes: pd.DataFrame, loc: pd.DataFra
         max(_mtime(paths[k]) for k in keys), note=note,
         file="; ".join(FILES[k][0] for k in keys))
     return df, prov
+
+
+def _check_mortality(mort: pd.DataFrame, path: Path) -> None:
+    show = ["year", "age", "sex", "mx"]
+    _first(mort, ~mort["sex"].isin(["female", "male", "total"]), "mortality", path, "sex",
+           "sex must be 'female', 'male' or 'total'", show)
+    _first(mort, mort["mx"] < 0, "mortality", path, "mx", "a death rate below 0", show)
+    _first(mort, mort["deaths"] < 0, "mortality", path, "deaths", "deaths below 0", show)
+    _no_duplicates(mort, ["year", "age", "sex"], "mortality", path)
+
+
+def _check_fertility(fert: pd.DataFrame, path: Path) -> None:
+    show = ["year", "age", "asfr"]
+    _first(fert, fert["asfr"] < 0, "fertility", path, "asfr", "a birth rate below 0", show)
+    _first(fert, fert["asfr"] > 0.5, "fertility", path, "asfr",
+           "a birth rate above 0.5 per woman and year", show)
+    _no_duplicates(fert, ["year", "age"], "fertility", path)
+
+
+def _check_care_use(df: pd.DataFrame, path: Path) -> None:
+    what = f"care_use ({path.name})"
+    _require_columns(df, ["age_group", "sex", "users_during_year", "share_of_population_pct",
+                          "year"], what)
+    num = _numeric(df, ["year"], ["users_during_year", "share_of_population_pct"], "care_use",
+                   path)
+    show = ["age_group", "sex", "year"]
+    _first(num, ~num["share_of_population_pct"].between(0, 100) &
+           num["share_of_population_pct"].notna(), "care_use", path, "share_of_population_pct",
+           "a share outside 0–100 %", show)
+    _first(num, num["users_during_year"] < 0, "care_use", path, "users_during_year",
+           "a negative number of users", show)
+    _no_duplicates(num, ["age_group", "sex", "year"], "care_use", path)
+
+
+def _check_care_workforce(df: pd.DataFrame, path: Path) -> None:
+    _require_columns(df, ["indicator", "value", "unit", "year"],
+                     f"care_workforce ({path.name})")
+    _numeric(df, [], ["value"], "care_workforce", path)
+
+
+def _check_employment(df: pd.DataFrame, path: Path) -> None:
+    what = f"employment_rates ({path.name})"
+    _require_columns(df, ["measure", "age_group", "sex", "value_pct", "period"], what)
+    num = _numeric(df, [], ["value_pct"], "employment_rates", path)
+    rate = num["measure"].str.contains("rate|participation")
+    _first(num, rate & num["value_pct"].notna() & ~num["value_pct"].between(0, 100),
+           "employment_rates", path, "value_pct", "a rate outside 0–100 %",
+           ["measure", "age_group", "sex"])
+    _no_duplicates(num, ["measure", "age_group", "sex", "period"], "employment_rates", path)
+
+
+# Checks of the small reference tables, by store table (run on the text as read).
+TABLE_CHECKS = {
+    "care_use": _check_care_use,
+    "care_workforce": _check_care_workforce,
+    "employment_rates": _check_employment,
+}
 
 
 def _check_consistency(ds: Dataset) -> None:

@@ -34,7 +34,7 @@ def chart_for(ctx, code: str, kind: str, lang: str, *, indicator: str = "aldersb
                             projection_date=date, members=members,
                             highlight=members if reg.level != "land" else None)
     builder = FactsBuilder(ctx)
-    facts = builder.build(code)
+    facts = builder.build(code, full=False)
     extra: dict = {"projection_date": date}
     if kind == "dependency":
         from ..i18n import t

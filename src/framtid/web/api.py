@@ -11,10 +11,12 @@ lever and its range; no input gives a 5xx.
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import FramtidError, UnknownRegion
+from ..regions import MAX_QUERY
 from . import i18n
 from . import views as V
 from .services import (
@@ -31,6 +33,10 @@ from .services import (
 Lang = Literal["nb", "nn", "en"]
 Level = Literal["land", "fylke", "ba", "kommune"]
 RESERVED = {"scenario", "to_year", "lang", "paths"}
+# A region code or name; longer than MAX_QUERY characters is 422 at once (no search is run).
+Code = Annotated[str, PathParam(max_length=MAX_QUERY, description=(
+    "Region code: NO, a fylke (34), a BA-region (BA005) or a kommune (3403)"),
+    examples=["3403"])]
 
 
 # --- response models (documentation and schema checks) ---------------------------------------
@@ -163,6 +169,8 @@ class SimulationOut(BaseModel):
 E404 = {404: {"model": NotFound, "description": "Unknown region"}}
 E422 = {422: {"model": ValidationProblem, "description": "Invalid input: the field and its "
                                                          "valid range"}}
+E503 = {503: {"model": NotFound, "description": "Busy: too many heavy computations at once; "
+              "retry after the seconds in the Retry-After header"}}
 
 
 def _problem(errors: list[LeverError]) -> JSONResponse:
@@ -178,6 +186,21 @@ def _not_found(code: str, svc: Services) -> JSONResponse:
     sugg = [f"{r.code} {r.name}" for r in svc.search(code, 3)] if code.strip() else []
     hint = f" Did you mean {', '.join(sugg)}?" if sugg else ""
     return JSONResponse({"detail": f"Unknown region {code[:40]!r}.{hint}"}, status_code=404)
+
+
+def _what_it_takes_422(svc: Services) -> dict:
+    """Which indicator × lever combinations «what it takes» refuses (422), from the same tables
+    the solver checks, so the schema and the answers cannot drift apart."""
+    from ..consequences.service import NOT_POLICY_LEVERS
+
+    limited = {n: sorted(r) for n, r in svc.lever_reach().items() if r is not None}
+    text = ("Invalid input, or a combination without an answer: "
+            + ", ".join(f"`{n}`" for n in sorted(NOT_POLICY_LEVERS))
+            + " is an assumption, not a choice (always 422); a consequence lever answers only "
+              "for the indicators it can move (`x-lever-reach`), any other indicator is 422: "
+            + "; ".join(f"`{n}` → {', '.join(r)}" for n, r in limited.items())
+            + ". Population levers answer for every indicator.")
+    return {422: {"model": ValidationProblem, "description": text}}
 
 
 def _lever_params(svc: Services) -> list[dict]:
@@ -229,7 +252,7 @@ def build_router(svc: Services) -> APIRouter:
 
     @router.get("/api/regions/{code}", response_model=RegionOut, responses=E404,
                 tags=["regions"])
-    def region(code: str):
+    def region(code: Code):
         try:
             reg = svc.region(code)
         except UnknownRegion:
@@ -241,7 +264,7 @@ def build_router(svc: Services) -> APIRouter:
 
     @router.get("/api/regions/{code}/history", response_model=HistoryOut, responses=E404,
                 tags=["regions"])
-    def history(code: str):
+    def history(code: Code):
         """Registered population and indicators per year (1 January) from the store."""
         try:
             reg = svc.region(code)
@@ -268,9 +291,9 @@ def build_router(svc: Services) -> APIRouter:
         return router
 
     @router.get("/api/regions/{code}/projection", response_model=None,
-                responses={200: {"model": ProjectionOut}, **E404, **E422},
+                responses={200: {"model": ProjectionOut}, **E404, **E422, **E503},
                 openapi_extra={"parameters": lever_params}, tags=["model"])
-    def projection(request: Request, code: str, scenario: Scenario = "main",  # type: ignore
+    def projection(request: Request, code: Code, scenario: Scenario = "main",  # type: ignore
                    to_year: Annotated[int, Query(ge=2030, le=2075)] = TO_YEAR):
         """The projection of `framtid project CODE --json`: population by sex and age, totals,
         age groups and indicators per year; levers as query parameters (e.g.
@@ -290,9 +313,9 @@ def build_router(svc: Services) -> APIRouter:
             return _framtid_problem(exc)
 
     @router.get("/api/regions/{code}/simulation", response_model=None,
-                responses={200: {"model": SimulationOut}, **E404, **E422},
+                responses={200: {"model": SimulationOut}, **E404, **E422, **E503},
                 openapi_extra={"parameters": lever_params}, tags=["model"])
-    def simulation(request: Request, code: str, lang: Lang = "nb"):
+    def simulation(request: Request, code: Code, lang: Lang = "nb"):
         """What the simulation page shows for these lever values: baseline and scenario in
         2040 (numbers and text formatted for `lang`), charts, the URL to share."""
         try:
@@ -315,8 +338,10 @@ def build_router(svc: Services) -> APIRouter:
     IndName = Literal[tuple(INDICATOR_KIND)]  # type: ignore[valid-type]
 
     @router.get("/api/regions/{code}/what-it-takes", response_model=WhatItTakesOut,
-                responses={**E404, **E422}, tags=["model"])
-    def what_it_takes(code: str, indicator: IndName, lever: LeverName,  # type: ignore
+                responses={**E404, **_what_it_takes_422(svc), **E503}, tags=["model"],
+                openapi_extra={"x-lever-reach": {n: sorted(r) for n, r in
+                                                 svc.lever_reach().items() if r is not None}})
+    def what_it_takes(code: Code, indicator: IndName, lever: LeverName,  # type: ignore
                       year: Annotated[int, Query(ge=2030, le=2050)] = STORY_YEAR,
                       scenario: Scenario = "main", lang: Lang = "nb"):  # type: ignore
         """«Dette må til»: the lever value that keeps an indicator at today's level in `year`."""
@@ -336,8 +361,8 @@ def build_router(svc: Services) -> APIRouter:
     ChartKind = Literal[tuple(chart_kinds)]  # type: ignore[valid-type]
 
     @router.get("/api/regions/{code}/charts/{kind}", response_model=ChartOut,
-                responses={**E404, **E422}, tags=["charts"])
-    def region_chart(code: str, kind: ChartKind, lang: Lang = "nb"):  # type: ignore
+                responses={**E404, **E422, **E503}, tags=["charts"])
+    def region_chart(code: Code, kind: ChartKind, lang: Lang = "nb"):  # type: ignore
         """One chart of a region's main projection (framtid.charts): Vega-Lite spec, text
         alternative and data table. The kommune map is /api/map."""
         try:
@@ -359,9 +384,9 @@ def _story_routes(router: APIRouter, svc: Services) -> APIRouter:
     if not svc.has_story:
         return router
 
-    @router.get("/api/regions/{code}/story", response_model=None, responses=E404,
-                tags=["charts"])
-    def story(code: str, lang: Lang = "nb"):
+    @router.get("/api/regions/{code}/story", response_model=None,
+                responses={**E404, **E503}, tags=["charts"])
+    def story(code: Code, lang: Lang = "nb"):
         """The generated story (beats with text, measured actions and chart specs)."""
         try:
             reg = svc.region(code)
@@ -376,7 +401,7 @@ def _story_routes(router: APIRouter, svc: Services) -> APIRouter:
 
 
 def _add_map(router: APIRouter, svc: Services) -> None:
-    @router.get("/api/map", response_model=ChartOut, tags=["charts"])
+    @router.get("/api/map", response_model=ChartOut, responses=E503, tags=["charts"])
     def map_chart(request: Request, indicator: Literal[MAP_INDICATORS] = "share_67_plus",  # type: ignore
                   year: Annotated[int | None, Query(ge=2005, le=2050)] = None,
                   lang: Lang = "nb"):

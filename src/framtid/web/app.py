@@ -1,8 +1,12 @@
 """The web app «Framtidsbilder»: server-rendered pages (nb, nn, en) and a JSON API with OpenAPI.
 
 `create_app(db_path)` builds one app over one store (one `Context` per app); `serve(host, port,
-db_path)` runs it with uvicorn. Every page reads without JavaScript; charts come alive with
-Vega-Embed, which framtid serves itself (no CDN, no third-party request).
+db_path, workers)` runs it with uvicorn (several workers: the `app_from_env` factory). Every page
+reads without JavaScript; charts come alive with Vega-Embed, which framtid serves itself (no CDN,
+no third-party request).
+
+Middleware, outermost first: security headers (every response, 414s included), URLCap (414 over
+8 KB), HeadAsGet (HEAD wherever GET), RelativeRedirects (no host in Location), GZip.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from .. import __version__ as FRAMTID_VERSION
 from ..context import Context
-from .services import Services
+from .services import Busy, Services
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -41,7 +45,7 @@ class Assets:
         self.cache_dir = cache_dir or self._pick_cache_dir(ctx.db_path)
         self._lock = threading.Lock()
         self._vega: Path | None = None
-        self._map: bytes | None = None
+        self._map: tuple[int, bytes] | None = None    # (store version, TopoJSON)
         import vl_convert
 
         self.vega_version = vl_convert.__version__
@@ -77,18 +81,29 @@ class Assets:
                 self._vega = path
             return self._vega
 
-    def kommune_map(self) -> bytes:
-        with self._lock:
-            if self._map is None:
-                import json
+    def kommune_map(self, version: int | None = None) -> bytes:
+        """The kommune TopoJSON of store version `version` (read once by the caller): rebuilt
+        after a swap, so the new URL never serves the old borders and names."""
+        import json
 
-                topo = rewind_topology(self.ctx.store.map_content("kommuner"))
-                self._map = json.dumps(topo, separators=(",", ":")).encode()
-            return self._map
+        version = self.ctx.store.version() if version is None else version
+        with self._lock:
+            if self._map is not None and self._map[0] == version:
+                return self._map[1]
+            topo = rewind_topology(self.ctx.store.map_content("kommuner"))
+            data = json.dumps(topo, separators=(",", ":")).encode()
+            if self.ctx.store.version() == version:
+                self._map = (version, data)
+            return data
+
+    @staticmethod
+    def map_version_of(version: int) -> str:
+        return hashlib.sha1(str(version).encode()).hexdigest()[:10]
 
     @property
     def map_version(self) -> str:
-        return hashlib.sha1(str(self.ctx.db_path.stat().st_mtime).encode()).hexdigest()[:10]
+        """Part of the map's URL: changes with the store version."""
+        return self.map_version_of(self.ctx.store.version())
 
 
 def rewind_topology(topo: dict) -> dict:
@@ -145,9 +160,97 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'u
        "base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
 
 
+MAX_URL_BYTES = 8192   # path + query string; longer requests are refused with 414 before routing
+
+
+class URLCap:
+    """ASGI middleware: a request whose target (path and query) exceeds `limit` bytes is answered
+    414 at once, before any routing, parsing or search work is done for it."""
+
+    def __init__(self, app, limit: int = MAX_URL_BYTES):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            size = len(scope.get("raw_path") or scope.get("path", "").encode()) + len(
+                scope.get("query_string") or b"")
+            if size > self.limit:
+                body = b'{"detail":"URI too long"}'
+                await send({"type": "http.response.start", "status": 414,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode()),
+                                        (b"connection", b"close")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+class HeadAsGet:
+    """ASGI middleware: HEAD is answered wherever GET is (same status and headers, no body)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message):
+            if message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class RelativeRedirects:
+    """ASGI middleware: a redirect never names a host. Starlette's trailing-slash redirect builds
+    an absolute URL from the request's Host header (`Host: evil.example` gave `Location:
+    http://evil.example/…`); it becomes a path, with leading slashes collapsed so that it cannot
+    turn into a protocol-relative URL (`//evil.example/`)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def relative(message):
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                from urllib.parse import urlsplit
+
+                headers = []
+                for name, value in message.get("headers", []):
+                    if name.lower() == b"location":
+                        url = urlsplit(value.decode("latin-1"))
+                        path = "/" + (url.path or "/").lstrip("/\\")
+                        value = (path + (f"?{url.query}" if url.query else "")).encode("latin-1")
+                    headers.append((name, value))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, relative)
+
+
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), "
+                      "magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()")
+
+
+def debug_enabled() -> bool:
+    """FRAMTID_DEBUG=1 adds internal timing (Server-Timing) to responses."""
+    return os.environ.get("FRAMTID_DEBUG", "").lower() in ("1", "true", "yes", "on")
+
+
 def create_app(db_path: Path | str | None = None, *, services: Services | None = None,
-               warm: bool = False) -> FastAPI:
-    """One app over one store. `db_path` defaults to $FRAMTID_HOME/framtid.duckdb."""
+               warm: bool = False, disk_cache: bool | None = None) -> FastAPI:
+    """One app over one store. `db_path` defaults to $FRAMTID_HOME/framtid.duckdb.
+
+    `warm`: render the expensive pages in the background at start (Norway first). `disk_cache`
+    (default: as `warm`): keep rendered pages on disk beside the store, for the next start."""
     from .. import config
 
     ctx = services.ctx if services is not None else Context(Path(db_path or
@@ -160,13 +263,21 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
             "Framtidsbilder: population projections and their consequences for every Norwegian "
             "kommune, BA-region, fylke and Norway. Kilde: Statistisk sentralbyrå (NLOD 2.0 / "
             "CC BY 4.0)."),
-        docs_url="/api/docs", redoc_url=None,
+        docs_url=None, redoc_url=None,   # /api/docs: our own page (pages.py)
     )
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
+    app.add_middleware(RelativeRedirects)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(URLCap)   # added last: runs first
+    debug = debug_enabled()
     app.state.ctx = ctx
     app.state.services = svc
     app.state.assets = Assets(ctx)
     app.state.static_version = _static_version()
+    from .pagecache import PageCache
+
+    disk = warm if disk_cache is None else disk_cache
+    app.state.pages = PageCache(app.state.assets.cache_dir if disk else None, ctx.store.version)
 
     templates = Jinja2Templates(directory=str(TEMPLATES))
     from .render import install
@@ -178,9 +289,12 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
     async def security_headers(request: Request, call_next):
         t0 = time.perf_counter()
         response = await call_next(request)
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"
+        if debug:   # internal timings only when asked for
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if response.headers.get("content-type", "").startswith("text/html"):
             response.headers.setdefault("Content-Security-Policy", CSP)
         return response
@@ -195,6 +309,10 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
     app.include_router(build_router(svc))
     app.include_router(pages_router)
 
+    from ..workshop.routes import mount as mount_workshop
+
+    mount_workshop(app, ctx.db_path)   # Fremtidsverksted: its own routes, database and pages
+
     from .pages import error_page
 
     @app.exception_handler(StarletteHTTPException)
@@ -208,6 +326,16 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
         if exc.status_code == 405:
             return Response(status_code=405, headers=getattr(exc, "headers", None))
         return error_page(request, exc.status_code)
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy):
+        headers = {"Retry-After": str(exc.retry_after)}
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "busy: too many heavy computations at once; retry "
+                                 f"after {exc.retry_after} s"}, status_code=503, headers=headers)
+        page = error_page(request, 503)
+        page.headers.update(headers)
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
@@ -244,23 +372,76 @@ def _warm(app: FastAPI) -> None:
         svc: Services = app.state.services
         svc.history("NO")
         svc.backtest(app.state.assets.cache_dir)
-        if svc.has_projection:
-            svc.projection("NO")
-            svc.map_values("share_67_plus", 2040)
-            svc.projection("NO", paths=200)
-            if svc.has_story:
-                svc.story("NO", "nb")
-        else:
-            svc.map_values("share_67_plus")
+        svc.trackrecord(app.state.assets.cache_dir)
+        warm_pages(app)
     except Exception:  # pragma: no cover - warming is best effort; pages compute on demand
         import logging
 
         logging.getLogger("framtid.web").exception("warming the caches failed")
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Path | str | None = None) -> None:
-    """Run the web app with uvicorn (`framtid serve [--host] [--port]`)."""
+def warm_pages(app: FastAPI, urls: list[str] | None = None) -> int:
+    """Render pages through the app itself (in this thread, one at a time) so that they land in
+    the page cache: Norway, the fylker and the BA-regions in every language. A page already on
+    disk costs a file read. Stops early when the store changes (the next requests start anew)."""
+    import asyncio
+
+    import httpx
+
+    from .pagecache import warm_urls
+
+    svc: Services = app.state.services
+    urls = urls if urls is not None else warm_urls(svc.ctx.regions)
+    version = svc.ctx.store.version()
+
+    async def run() -> int:
+        n = 0
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://warm") as client:
+            for url in urls:
+                if svc.ctx.store.version() != version:
+                    break
+                for _ in range(600):               # polite: visitors' heavy work goes first
+                    if svc.heavy.idle():
+                        break
+                    await asyncio.sleep(0.1)
+                for _ in range(20):               # busy (503): wait for a free slot
+                    r = await client.get(url)
+                    if r.status_code != 503:
+                        break
+                    await asyncio.sleep(1)
+                n += 1
+        return n
+
+    return asyncio.run(run())
+
+
+def app_from_env() -> FastAPI:
+    """App factory for uvicorn's worker processes: the store named by FRAMTID_SERVE_DB."""
+    return create_app(os.environ.get("FRAMTID_SERVE_DB") or None, warm=True)
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Path | str | None = None,
+          workers: int = 1) -> None:
+    """Run the web app with uvicorn (`framtid serve [--host] [--port] [--workers]`).
+
+    One worker runs the app in this process; several run `app_from_env` (an app factory) in
+    uvicorn worker processes, each with its own caches. The heavy-work cap is shared out: each
+    worker gets cores ÷ workers slots (at least one) unless FRAMTID_HEAVY_SLOTS says otherwise.
+    """
     import uvicorn
 
-    app = create_app(db_path, warm=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    common = {"host": host, "port": port, "log_level": "info", "proxy_headers": False,
+              "server_header": False}
+    if workers <= 1:
+        uvicorn.run(create_app(db_path, warm=True), **common)
+        return
+    from .. import config
+
+    os.environ["FRAMTID_SERVE_DB"] = str(Path(db_path or config.default_db_path()).resolve())
+    os.environ.setdefault("FRAMTID_HEAVY_SLOTS", str(max(1, default_workers() // workers)))
+    uvicorn.run("framtid.web.app:app_from_env", factory=True, workers=workers, **common)

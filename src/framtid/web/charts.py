@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from .. import display
 from . import i18n
 from .services import INDICATOR_KIND
 
@@ -31,10 +32,12 @@ class ChartPayload:
     source: str = ""
     note: str = ""
     extra: dict = field(default_factory=dict)
+    subtitle: str = ""               # what bands, outlines and lines mean (shown under the title)
 
     def as_dict(self) -> dict:
         return {"id": self.id, "kind": self.kind, "title": self.title, "alt": self.alt,
-                "spec": self.spec, "table": self.table, "source": self.source, "note": self.note}
+                "spec": self.spec, "table": self.table, "source": self.source, "note": self.note,
+                "subtitle": self.subtitle}
 
 
 def new_id(kind: str) -> str:
@@ -61,8 +64,8 @@ def _base(spec: dict, title: str, alt: str, lang: str) -> dict:
 
 def line_chart(series: list[dict], *, title: str, alt: str, y_title: str, indicator: str,
                lang: str, base_year: int | None = None, table_caption: str = "",
-               x_title: str = "", height: int = 260, projected: bool = False
-               ) -> ChartPayload:
+               x_title: str = "", height: int = 260, projected: bool = False,
+               band: dict | None = None, subtitle: str = "") -> ChartPayload:
     """Lines over years. series: [{"name", "years", "values", "dash": bool}]. `projected`:
     a line is framtid's projection, so the source line credits it (never as SSB's)."""
     kind = INDICATOR_KIND.get(indicator, indicator if indicator == "index" else "number")
@@ -71,7 +74,8 @@ def line_chart(series: list[dict], *, title: str, alt: str, y_title: str, indica
         for y, v in zip(s["years"], s["values"]):
             if v is None:
                 continue
-            rows.append({"year": int(y), "value": float(v), "series": s["name"]})
+            rows.append({"year": int(y), "value": float(v), "series": s["name"],
+                         "p": bool(s.get("projected")) and (base_year is None or y > base_year)})
     y_format = {"count": ",.0f", "share": ".0%", "ratio": ",.1f", "age": ",.0f",
                 "index": ",.0f"}.get(kind, ",.1f")
     tooltip_format = {"count": ",.0f", "share": ".1%", "ratio": ",.2f", "age": ",.1f"}.get(
@@ -86,7 +90,7 @@ def line_chart(series: list[dict], *, title: str, alt: str, y_title: str, indica
               "axis": {"format": y_format}, "scale": {"zero": False}},
         "tooltip": [{"field": "series", "type": "nominal", "title": " "},
                     {"field": "year", "type": "quantitative", "format": "d", "title": " "},
-                    {"field": "value", "type": "quantitative", "format": tooltip_format,
+                    {"field": "shown", "type": "quantitative", "format": tooltip_format,
                      "title": y_title}],
     }
     if len(names) > 1:
@@ -99,7 +103,19 @@ def line_chart(series: list[dict], *, title: str, alt: str, y_title: str, indica
                                  [6, 4] if n in dashed else [1, 0] for n in names]}}
     else:
         enc["color"] = {"value": PALETTE[0]}
-    layers = [{"mark": {"type": "line", "strokeWidth": 2.5}, "encoding": enc}]
+    # Tooltips show a projected count as everywhere else (framtid.display), the line stays smooth.
+    shown = display.vega_round("datum.value") if kind == "count" else "datum.value"
+    layers = [{"transform": [{"calculate": f"datum.p ? {shown} : datum.value", "as": "shown"}],
+               "mark": {"type": "line", "strokeWidth": 2.5}, "encoding": enc}]
+    if band is not None:    # the uncertainty band under the lines
+        band_rows = [{"year": int(y), "lo": float(a), "hi": float(b)}
+                     for y, a, b in zip(band["years"], band["lo"], band["hi"])
+                     if a is not None and b is not None]
+        layers.insert(0, {"data": {"values": band_rows},
+                          "mark": {"type": "area", "color": "#9cc3e6", "opacity": 0.55},
+                          "encoding": {"x": {"field": "year", "type": "quantitative"},
+                                       "y": {"field": "lo", "type": "quantitative"},
+                                       "y2": {"field": "hi"}}})
     if base_year is not None:
         layers.append({"data": {"values": [{"year": base_year}]},
                        "mark": {"type": "rule", "color": "#666", "strokeDash": [2, 2]},
@@ -108,19 +124,23 @@ def line_chart(series: list[dict], *, title: str, alt: str, y_title: str, indica
     # The table: one row per year, one column per series.
     years = sorted({r["year"] for r in rows})
     by = {(r["series"], r["year"]): r["value"] for r in rows}
-    table_rows = [[str(y)] + [i18n.fmt_value(by.get((n, y)), kind, lang) for n in names]
-                  for y in years]
+    proj = {s["name"] for s in series if s.get("projected")}
+    table_rows = [[str(y)] + [i18n.fmt_value(by.get((n, y)), kind, lang,
+                                             projected=n in proj and (base_year is None or
+                                                                      y > base_year))
+                              for n in names] for y in years]
     table = {"caption": table_caption or title,
              "columns": [i18n.t("chart.year", lang)] + names, "rows": table_rows}
     return ChartPayload(new_id("line"), "line", title, alt, spec, table,
                         source=i18n.t("site.source_projection" if projected else "site.source",
-                                      lang))
+                                      lang), subtitle=subtitle)
 
 
 def map_chart(values: dict[str, float | None], names: dict[str, str], *, indicator: str,
               year: int, lang: str, topo_url: str, title: str, alt: str,
-              table_caption: str, height: int = 620) -> ChartPayload:
-    """Kommuner coloured by an indicator; the borders come from `topo_url` (same origin)."""
+              table_caption: str, height: int = 620, projected: bool = False) -> ChartPayload:
+    """Kommuner coloured by an indicator; the borders come from `topo_url` (same origin).
+    `projected`: the values come from framtid's projection (a year after the last registered)."""
     kind = "share" if indicator == "population_change" else INDICATOR_KIND.get(indicator,
                                                                                "number")
     rows = [{"code": c, "name": names.get(c, c), "value": v} for c, v in values.items()
@@ -145,8 +165,10 @@ def map_chart(values: dict[str, float | None], names: dict[str, str], *, indicat
                       "scale": {**scheme, "type": "quantile" if indicator == "population"
                                 else "linear"},
                       "legend": {"format": legend_format, "orient": "top-left",
-                                 "direction": "vertical", "gradientLength": 160,
-                                 "titleLimit": 180}},
+                                 "direction": "vertical", "gradientLength": 180,
+                                 "titleLimit": 1000, "titleFontSize": 13,
+                                 "labelFontSize": 12, "padding": 6,
+                                 "fillColor": "rgba(255,255,255,0.85)"}},
             "tooltip": [{"field": "name", "type": "nominal", "title": " "},
                         {"field": "value", "type": "quantitative", "format": tip_format,
                          "title": label}],
@@ -159,7 +181,8 @@ def map_chart(values: dict[str, float | None], names: dict[str, str], *, indicat
              "columns": [i18n.t("chart.kommune", lang), label, i18n.t("chart.code", lang)],
              "rows": table_rows, "links": [r["code"] for r in ranked]}
     return ChartPayload(new_id("map"), "map", title, alt, spec, table,
-                        source=i18n.t("site.source", lang))
+                        source=i18n.t("site.source_projection" if projected else "site.source",
+                                      lang))
 
 
 def from_story(chart: dict, lang: str, kind: str = "story") -> ChartPayload:
@@ -168,11 +191,31 @@ def from_story(chart: dict, lang: str, kind: str = "story") -> ChartPayload:
     figure's heading, so it is taken out of the spec. These charts show framtid's projection:
     the source line credits it as ours, on SSB's data."""
     spec = dict(chart.get("spec") or chart.get("chart") or {})
-    spec.pop("title", None)
+    title = spec.pop("title", None)
     table = normalise_table(chart.get("table"), chart.get("title", ""), lang)
     return ChartPayload(new_id(kind), kind, chart.get("title", ""), chart.get("alt", ""), spec,
                         table, source=i18n.t("site.source_projection", lang),
-                        note=chart.get("note") or "")
+                        note=chart.get("note") or "", subtitle=subtitle_of(title, lang))
+
+
+def subtitle_of(title, lang: str) -> str:
+    """The explanatory subtitle of a framtid.charts title block (what the bands, the outline
+    and the lines mean) as one line of text, without the source lines (the figure's caption
+    carries those)."""
+    if not isinstance(title, dict):
+        return ""
+    lines = title.get("subtitle") or []
+    lines = [lines] if isinstance(lines, str) else list(lines)
+    from .. import i18n as core
+
+    stops = tuple(core.t(k, lang).split("{")[0].strip() for k in ("source.attribution",
+                                                                     "source.projection"))
+    keep = []
+    for line in lines:
+        if any(stop and line.startswith(stop) for stop in stops):
+            break
+        keep.append(line)
+    return " ".join(" ".join(keep).split())
 
 
 def from_chart(chart, lang: str) -> ChartPayload:

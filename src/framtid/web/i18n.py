@@ -108,15 +108,12 @@ def fmt_signed_int(x, lang: str) -> str:
     return ("+" if x > 0 else "−") + s
 
 
-def fmt_value(x, kind: str, lang: str) -> str:
-    """Format by indicator kind: count, share, ratio, age (one decimal), number."""
-    if kind == "count":
-        return fmt_int(x, lang)
-    if kind == "share":
-        return fmt_pct(x, lang, 1)
-    if kind in ("ratio", "age"):
-        return fmt_dec(x, lang, 1)
-    return fmt_dec(x, lang, 1)
+def fmt_value(x, kind: str, lang: str, projected: bool = False) -> str:
+    """Format by indicator kind (count, share, ratio, age, number) through the one display layer
+    (framtid.display): registered counts exact, `projected` counts without false precision."""
+    from .. import display
+
+    return display.text(x, kind, lang, projected)
 
 
 def d3_locale(lang: str) -> dict:

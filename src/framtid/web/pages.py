@@ -15,10 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..errors import FramtidError, UnknownRegion
+from ..regions import too_long
 from . import i18n
 from . import views as V
 from .charts import from_story
-from .services import MAP_INDICATORS, STORY_YEAR, Services, region_str
+from .services import MAP_INDICATORS, STORY_YEAR, Busy, Services, region_str
 
 log = logging.getLogger("framtid.web")
 router = APIRouter(include_in_schema=False)
@@ -41,7 +42,14 @@ class _NotFound(Exception):
 def render(request: Request, name: str, lang: str, page: str, title: str, status: int = 200,
            **ctx) -> HTMLResponse:
     svc = _svc(request)
-    base = {"lang": lang, "page": page, "title": title, "data_date": svc.store_date(),
+    from .. import i18n as core
+
+    raw_date = svc.store_date()
+    try:
+        data_date = core.fmt_date(raw_date, lang) if raw_date else ""
+    except ValueError:
+        data_date = raw_date
+    base = {"lang": lang, "page": page, "title": title, "data_date": data_date,
             "has_projection": svc.has_projection, "q": ctx.pop("q", "")}
     return request.app.state.templates.TemplateResponse(request, name, {**base, **ctx},
                                                         status_code=status)
@@ -53,17 +61,39 @@ def lang_from_path(request: Request) -> str:
 
 
 def error_page(request: Request, status: int, lang: str | None = None, *,
-               message: str | None = None, suggestions=None, q: str = "") -> HTMLResponse:
+               message: str | None = None, suggestions=None, q: str = "") -> Response:
+    parts = request.url.path.split("/")
+    if status == 404 and len(parts) > 1 and parts[1] != parts[1].lower() \
+            and parts[1].lower() in i18n.LANGS:     # /NB/region/3403 → /nb/region/3403
+        parts[1] = parts[1].lower()
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse("/".join(parts) + query, status_code=308)
     lang = lang or lang_from_path(request)
-    key = {404: "error.404", 422: "error.422"}.get(status, "error.500")
+    key = {404: "error.404", 422: "error.422", 503: "error.503"}.get(status, "error.500")
     return render(request, "error.html", lang, "error", i18n.t(key + "_title", lang),
                   status=status, status_code=status, message=message or i18n.t(key + "_text",
                                                                                lang),
                   suggestions=suggestions or [], q=q)
 
 
-def _not_found_region(request: Request, lang: str, code: str) -> HTMLResponse:
-    sugg = _svc(request).search(code, 5) if code else []
+def _not_found_region(request: Request, lang: str, code: str) -> Response:
+    """An old code or name goes to today's region (one) or lists them (split); else a friendly
+    404 with suggestions."""
+    from .lookup import successors
+
+    svc = _svc(request)
+    new = successors(svc.ctx, code) if code and not too_long(code) else []
+    if len(new) == 1:
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/{lang}/region/{new[0].code}?fra={quote(code[:40])}",
+                                status_code=308)
+    if new:
+        return render(request, "error.html", lang, "error",
+                      i18n.t("lookup.split_title", lang, old=code[:40]),
+                      message=i18n.t("lookup.split_text", lang, old=code[:40]),
+                      suggestions=new, q="")
+    sugg = svc.search(code, 5) if code and not too_long(code) else []
     return error_page(request, 404, lang, message=i18n.t("error.region_text", lang,
                                                               code=code[:40]),
                       suggestions=sugg, q=code[:40])
@@ -98,6 +128,12 @@ def _home(request: Request, lang: str, indicator: str | None, year: str | None):
         yr = years[0]
     if yr not in years:
         yr = years[0]
+    return cached(request, f"/{lang}/?{ind}&{yr}",
+                  lambda: (_home_html(request, lang, ind, yr, years), True))
+
+
+def _home_html(request: Request, lang: str, ind: str, yr: int, years: list[int]):
+    svc = _svc(request)
     proj = svc.projection("NO") if svc.has_projection else None
     keys = V.key_numbers(svc, "NO", lang, proj)
     topo = f"/assets/kommuner-{request.app.state.assets.map_version}.topo.json"
@@ -120,10 +156,19 @@ def search_page(request: Request, lang: str, q: str = ""):
     q = q.strip()[:100]
     hits = svc.search(q, 20) if q else []
     if q:
+        from .lookup import resolve, successors
+
         try:
             target = svc.ctx.regions.resolve(q)   # a code or an exact name (kommune first)
         except FramtidError:
-            target = hits[0] if len(hits) == 1 else None
+            target = resolve(svc.ctx, q) or (hits[0] if len(hits) == 1 else None)
+        if target is None:
+            new = successors(svc.ctx, q)
+            if len(new) == 1:
+                from urllib.parse import quote
+
+                return RedirectResponse(f"/{lang}/region/{new[0].code}?fra={quote(q)}",
+                                        status_code=303)
         if target is not None:
             return RedirectResponse(f"/{lang}/region/{target.code}", status_code=303)
     return render(request, "search.html", lang, "search", i18n.t("search.results_title", lang),
@@ -152,6 +197,36 @@ def region_page(request: Request, lang: str, code: str):
         return _not_found_region(request, lang, code)
     if reg.code != code:
         return RedirectResponse(f"/{lang}/region/{reg.code}", status_code=308)
+    page = cached(request, f"/{lang}/region/{reg.code}",
+                  lambda: (_region_html(request, lang, reg), True))
+    old = request.query_params.get("fra", "")
+    if old and not too_long(old):   # came from an old code or name: say so in one line
+        from markupsafe import escape
+
+        from .lookup import successors
+
+        if any(r.code == reg.code for r in successors(svc.ctx, old)):
+            note = i18n.t("lookup.moved", lang, old=escape(old[:40]),
+                          name=escape(V.display_name(reg, lang)), code=reg.code)
+            page = HTMLResponse(page.body.replace(
+                b"<!--region-note-->", f'<p class="notice" role="status">{note}</p>'.encode()))
+    return page
+
+
+def cached(request: Request, key: str, build) -> HTMLResponse:
+    """A page from the page cache (web/pagecache.py) under the store version read now; `build`
+    returns (HTMLResponse, keep) and runs once for all concurrent requests of the same key."""
+    version = _svc(request).ctx.store.version()
+
+    def body():
+        resp, keep = build()
+        return resp.body, keep and resp.status_code == 200
+
+    return HTMLResponse(request.app.state.pages.get(key, version, body))
+
+
+def _region_html(request: Request, lang: str, reg) -> HTMLResponse:
+    svc = _svc(request)
     proj = svc.projection(reg.code, paths=V.STORY_PATHS) if svc.has_projection else None
     keys = V.key_numbers(svc, reg.code, lang, proj)
     story, story_error = None, None
@@ -169,6 +244,8 @@ def region_page(request: Request, lang: str, code: str):
                     beat["figure"].table["caption"] = beat["headline"]
         except FramtidError as exc:  # model messages are English: other languages get ours
             story_error = str(exc) if lang == "en" else i18n.t("error.500_text", lang)
+        except Busy:      # too many heavy computations: 503 with Retry-After, not a story-less page
+            raise
         except Exception:  # a story that fails must not take the page down
             log.exception("story failed for %s", reg.code)
             story = None
@@ -199,6 +276,14 @@ def simulate_page(request: Request, lang: str, code: str):
                       i18n.t("sim.title", lang, name=V.rname(reg, lang)), reg=reg,
                       unavailable=True,
                       display_name=V.display_name(reg, lang))
+    if not request.query_params:            # the untouched simulator: one page per region
+        return cached(request, f"/{lang}/region/{reg.code}/simulate",
+                      lambda: (_simulate_html(request, lang, reg), True))
+    return _simulate_html(request, lang, reg)
+
+
+def _simulate_html(request: Request, lang: str, reg):
+    svc = _svc(request)
     params = dict(request.query_params)
     solve = params.pop("solve", None)
     scenario_name = params.pop("name", None)   # the scenario's name travels to the exports
@@ -261,12 +346,25 @@ def method_page(request: Request, lang: str):
     if lang not in i18n.LANGS:
         return error_page(request, 404)
     svc = _svc(request)
+    cache_dir = request.app.state.assets.cache_dir
+
+    def build():
+        backtest = svc.backtest(cache_dir, wait=0.5)
+        trackrecord = svc.trackrecord(cache_dir, wait=0.5)
+        done = backtest is not None and trackrecord is not None
+        return _method_html(request, lang, backtest, trackrecord), done
+
+    return cached(request, f"/{lang}/method", build)
+
+
+def _method_html(request: Request, lang: str, backtest, trackrecord):
+    svc = _svc(request)
     from ..consequences.parameters import DEFAULTS
 
     return render(request, "method.html", lang, "method", i18n.t("method.title", lang),
                   provenance=svc.provenance(), params=list(DEFAULTS.values()),
-                  backtest=V.backtest_table(svc.backtest(request.app.state.assets.cache_dir,
-                                                         wait=0.5), lang),
+                  backtest=V.backtest_table(backtest, lang),
+                  trackrecord=V.trackrecord_view(trackrecord, lang),
                   levers=[V.lever_view(m, lang) for m in svc.levers()],
                   meta=svc.ctx.store.meta())
 
@@ -278,7 +376,18 @@ def asset(request: Request, name: str):
     if name == assets.vega_name:
         return Response(assets.vega_path().read_bytes(), media_type="text/javascript",
                         headers={"Cache-Control": "public, max-age=31536000, immutable"})
-    if name == f"kommuner-{assets.map_version}.topo.json":
-        return Response(assets.kommune_map(), media_type="application/json",
+    version = request.app.state.ctx.store.version()
+    if name == f"kommuner-{assets.map_version_of(version)}.topo.json":
+        return Response(assets.kommune_map(version), media_type="application/json",
                         headers={"Cache-Control": "public, max-age=86400"})
     return error_page(request, 404)
+
+
+# --- the API's own documentation (no CDN: rendered here from the OpenAPI schema) ------------
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request):
+    from .apidocs import operations
+
+    schema = request.app.openapi()
+    return render(request, "api_docs.html", "en", "api", "framtid API", schema=schema,
+                  ops=operations(schema))

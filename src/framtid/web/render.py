@@ -95,6 +95,16 @@ def install(templates: Jinja2Templates, app: FastAPI) -> None:
         digits = 0 if step >= 1 else (1 if step >= 0.1 else 2)
         return i18n.fmt_dec(x, _lang(c), digits)
 
+    @pass_context
+    def date(c, value) -> str:
+        """An ISO date in running text as people write it: «1. desember 2026»."""
+        from .. import i18n as core
+
+        try:
+            return core.fmt_date(value, _lang(c)) if value else ""
+        except (ValueError, TypeError):
+            return str(value)
+
     def tojson_attr(obj) -> Markup:
         """JSON for a <script type="application/json"> block (</ and <!-- made harmless)."""
         s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
@@ -122,8 +132,26 @@ def install(templates: Jinja2Templates, app: FastAPI) -> None:
     def url_switch(c, to_lang: str) -> str:
         return switch_url(c["request"], to_lang)
 
+    def hit_name(reg) -> str:
+        """A search hit: the official name where it has a Sámi/Kven form, else the plain name
+        (which tells same-named kommuner apart: «Våler (Innlandet)»)."""
+        return reg.official_name if " - " in (reg.official_name or "") else reg.name
+
+    def fylke_name(reg) -> str:
+        code = reg.fylke if isinstance(reg.fylke, str) else None
+        if not code or code == reg.code:
+            return ""
+        try:
+            return app.state.ctx.regions.get(code).name
+        except Exception:  # noqa: BLE001 - no such fylke in the store
+            return ""
+
+    from .static_charts import svg_for
+
+    env.globals.update(hit_name=hit_name, fylke_name=fylke_name, static_svg=svg_for)
     env.globals.update(t=t, t_html=t_html, rname=rname, has_t=has_t, static=static, url_region=url_region,
                        url_simulate=url_simulate, url_switch=url_switch, LANGS=i18n.LANGS,
                        vega_src=lambda: f"/assets/{app.state.assets.vega_name}")
     env.filters.update(num=num, dec=dec, pct=pct, spct=spct, sint=sint, ind=ind,
-                       lever_value=lever_value, tojson_attr=tojson_attr)
+                       lever_value=lever_value, tojson_attr=tojson_attr,
+                       date=date)

@@ -95,7 +95,13 @@ class LeverError:
 
 
 class LRU:
-    """A small thread-safe LRU that empties itself when the store file is swapped."""
+    """A small thread-safe LRU that follows the store version.
+
+    Callers read the store version once at the start of their work and pass it to `get` and
+    `put`. Entries are kept per version; when the store is swapped the old ones are dropped, and a
+    value computed for a version that is no longer current is returned to its caller but never
+    kept (so a request that started before a swap cannot plant old data after it).
+    """
 
     def __init__(self, size: int, version=lambda: 0):
         self.size = size
@@ -104,32 +110,84 @@ class LRU:
         self._version = version
         self._seen = None
 
-    def get(self, key):
-        v = self._version()
-        with self.lock:
-            if v != self._seen:  # new data: nothing cached is valid any more
+    def _follow(self, version) -> None:
+        if version != self._seen:
+            current = self._version()
+            if current != self._seen:      # new data: nothing cached is valid any more
                 self.data.clear()
-                self._seen = v
-            if key in self.data:
-                self.data.move_to_end(key)
-                return self.data[key]
+                self._seen = current
+
+    def get(self, key, version=None):
+        v = self._version() if version is None else version
+        with self.lock:
+            self._follow(v)
+            if (v, key) in self.data:
+                self.data.move_to_end((v, key))
+                return self.data[(v, key)]
         return None
 
-    def put(self, key, value):
+    def put(self, key, value, version=None):
+        v = self._version() if version is None else version
         with self.lock:
-            self.data[key] = value
-            self.data.move_to_end(key)
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
+            self._follow(v)
+            if v == self._seen:
+                self.data[(v, key)] = value
+                self.data.move_to_end((v, key))
+                while len(self.data) > self.size:
+                    self.data.popitem(last=False)
         return value
 
 
+class Busy(Exception):
+    """Too many heavy computations at once: answered 503 with Retry-After (not a user error)."""
+
+    retry_after = 5
+
+
+class HeavyGate:
+    """At most `slots` heavy computations (stochastic runs, cold story/aggregate/map/solver
+    results) at once. A request that cannot get a slot within `wait` seconds gets Busy (503) instead
+    of queueing behind the others until every request times out. Re-entrant per thread."""
+
+    def __init__(self, slots: int, wait: float):
+        self.slots = max(1, int(slots))
+        self.wait = float(wait)
+        self._sem = threading.BoundedSemaphore(self.slots)
+        self._mine = threading.local()
+
+    def __enter__(self):
+        depth = getattr(self._mine, "depth", 0)
+        if depth == 0 and not self._sem.acquire(timeout=self.wait):
+            raise Busy()
+        self._mine.depth = depth + 1
+        return self
+
+    def idle(self) -> bool:
+        """No heavy computation is running (background warming waits for this)."""
+        return self._sem._value >= self.slots
+
+    def __exit__(self, *exc):
+        self._mine.depth -= 1
+        if self._mine.depth == 0:
+            self._sem.release()
+        return False
+
+
+def _heavy_gate(slots: int | None, wait: float | None) -> HeavyGate:
+    import os
+
+    slots = slots or int(os.environ.get("FRAMTID_HEAVY_SLOTS", "") or (os.cpu_count() or 2))
+    wait = wait if wait is not None else float(os.environ.get("FRAMTID_HEAVY_WAIT", "2"))
+    return HeavyGate(slots, wait)
+
+
 class Services:
-    def __init__(self, ctx):
+    def __init__(self, ctx, *, heavy_slots: int | None = None, heavy_wait: float | None = None):
         self.ctx = ctx
-        self._cache = LRU(256, ctx.store.version)
+        self._cache = LRU(2048, ctx.store.version)   # > all 532 regions' histories
         self._lock = threading.Lock()
-        self._map_values: dict[str, dict] = {}
+        self._map_values: dict[tuple, dict] = {}
+        self.heavy = _heavy_gate(heavy_slots, heavy_wait)
 
     # --- what is available --------------------------------------------------------------
     @property
@@ -187,13 +245,16 @@ class Services:
         q = (q or "").strip()[:100]
         if not q:
             return []
-        return self.ctx.regions.find(q, limit)
+        from .lookup import find
+
+        return find(self.ctx, q, limit)
 
     # --- history (the store's own numbers, no model) --------------------------------------
     def history(self, code: str) -> dict:
         """Indicators per year 2005–last year from the store, for any region."""
         key = ("history", code)
-        hit = self._cache.get(key)
+        version = self.ctx.store.version()
+        hit = self._cache.get(key, version)
         if hit is not None:
             return hit
         from ..consequences.service import indicators_of
@@ -206,7 +267,7 @@ class Services:
         out = {"region": code, "years": years, "indicators": {k: np.asarray(v) for k, v in
                                                                ind.items()},
                "by_age": {"female": p[:, 0], "male": p[:, 1]}}
-        return self._cache.put(key, out)
+        return self._cache.put(key, out, version)
 
     def scenarios(self) -> list[str]:
         names = _optional("framtid.model.scenarios", "SCENARIOS")
@@ -259,11 +320,20 @@ class Services:
 
         levers = {k: float(v) for k, v in (levers or {}).items()}
         key = ("proj", code, scenario, tuple(sorted(levers.items())), to_year, paths)
-        hit = self._cache.get(key)
+        version = self.ctx.store.version()
+        hit = self._cache.get(key, version)
         if hit is not None:
             return hit
-        proj = project_with_indicators(self.ctx, code, scenario, levers, to_year, paths)
-        return self._cache.put(key, clean(proj))
+        try:
+            aggregate = self.ctx.regions.get(code).level != "kommune"
+        except UnknownRegion:
+            aggregate = False       # project_with_indicators says what is wrong
+        if paths or aggregate:
+            with self.heavy:        # stochastic runs and aggregates: limited, 503 beyond
+                proj = project_with_indicators(self.ctx, code, scenario, levers, to_year, paths)
+        else:
+            proj = project_with_indicators(self.ctx, code, scenario, levers, to_year, paths)
+        return self._cache.put(key, clean(proj), version)
 
     @property
     def has_what_it_takes(self) -> bool:
@@ -274,11 +344,13 @@ class Services:
         from ..consequences.service import what_it_takes
 
         key = ("wit", code, indicator, lever, year, scenario)
-        hit = self._cache.get(key)
+        version = self.ctx.store.version()
+        hit = self._cache.get(key, version)
         if hit is not None:
             return hit
-        res = clean(what_it_takes(self.ctx, code, indicator, lever, year, scenario))
-        return self._cache.put(key, res)
+        with self.heavy:            # the solver runs many projections
+            res = clean(what_it_takes(self.ctx, code, indicator, lever, year, scenario))
+        return self._cache.put(key, res, version)
 
     def lever_reach(self) -> dict[str, set[str] | None]:
         """Which indicators each lever can move (None: all of them)."""
@@ -295,75 +367,132 @@ class Services:
 
     def story(self, code: str, lang: str) -> dict:
         key = ("story", code, lang)
-        hit = self._cache.get(key)
+        version = self.ctx.store.version()
+        hit = self._cache.get(key, version)
         if hit is not None:
             return hit
-        version = self.ctx.store.version()
         with self._lock:
-            if getattr(self, "_teller_version", None) != version:  # new data, new facts
-                teller = _optional("framtid.story.render", "StoryTeller")
-                self._teller = teller(self.ctx)
-                self._teller_version = version
-            teller = self._teller
-        return self._cache.put(key, clean(teller.story(code, lang)))
+            teller_version, teller = getattr(self, "_teller", (None, None))
+            if teller_version != version:  # new data, new facts
+                teller = _optional("framtid.story.render", "StoryTeller")(self.ctx)
+                self._teller = (version, teller)
+        with self.heavy:
+            story = clean(teller.story(code, lang))
+        return self._cache.put(key, story, version)
 
     BACKTEST_BASES = tuple(range(2010, 2017))
     BACKTEST_HORIZON = 10
     BACKTEST_PATHS = 200
 
     def backtest(self, cache_dir=None, wait: float = 0.0) -> dict | None:
-        """The backtest accuracy (bases 2010–2016, ten years ahead), computed once per store in
-        the background and kept on disk; None while it is being computed."""
+        """The backtest accuracy (bases 2010–2016, ten years ahead), computed once per store
+        version in the background and kept on disk; None while it is being computed."""
         import json
         from pathlib import Path
 
         run = _optional("framtid.model.service", "run_backtest")
         if run is None:
             return None
-        if getattr(self, "_backtest", None) is not None:
-            return self._backtest
+        version = self.ctx.store.version()
+        done = getattr(self, "_backtest", None)
+        if done is not None and done[0] == version:
+            return done[1]
         path = None
         if cache_dir is not None:
-            mtime = Path(self.ctx.db_path).stat().st_mtime_ns
-            path = Path(cache_dir) / f"backtest-{mtime}-{self.BACKTEST_PATHS}.json"
+            path = Path(cache_dir) / f"backtest-{version}-{self.BACKTEST_PATHS}.json"
             if path.exists():
-                self._backtest = json.loads(path.read_text())
-                return self._backtest
+                res = json.loads(path.read_text())
+                self._backtest = (version, res)
+                return res
 
         def work():
             try:
                 res = clean(run(self.ctx, list(self.BACKTEST_BASES), self.BACKTEST_HORIZON,
                                 self.BACKTEST_PATHS))
-                if path is not None:
-                    tmp = path.with_suffix(".tmp")
-                    tmp.write_text(json.dumps(res))
-                    tmp.replace(path)
-                self._backtest = res
+                if self.ctx.store.version() != version:
+                    return          # swapped while running: the next page view starts anew
+                _save_json(path, res)
+                self._backtest = (version, res)
             except Exception:  # pragma: no cover - the page then keeps saying «pending»
                 import logging
 
                 logging.getLogger("framtid.web").exception("backtest failed")
 
         with self._lock:
-            th = getattr(self, "_backtest_thread", None)
-            if th is None:
-                th = self._backtest_thread = threading.Thread(target=work, daemon=True)
+            started = getattr(self, "_backtest_thread", None)
+            if started is None or started[0] != version:
+                th = threading.Thread(target=work, daemon=True)
+                self._backtest_thread = (version, th)
+                th.start()
+            th = self._backtest_thread[1]
+        if wait:
+            th.join(wait)
+        done = getattr(self, "_backtest", None)
+        return done[1] if done is not None and done[0] == version else None
+
+    def trackrecord(self, cache_dir=None, wait: float = 0.0) -> dict | None:
+        """SSB's rounds and framtid from the same base (model/trackrecord.py), computed once per
+        store version in the background and kept on disk; None while it is being computed or
+        where the store holds no SSB round."""
+        import json
+        from pathlib import Path
+
+        run = _optional("framtid.model.service", "run_trackrecord")
+        if run is None:
+            return None
+        version = self.ctx.store.version()
+        memo = getattr(self, "_trackrecord", None)
+        if memo is not None and memo[0] == version:
+            return memo[1]
+        path = Path(cache_dir) / f"trackrecord-{version}.json" if cache_dir else None
+        if path is not None and path.exists():
+            res = json.loads(path.read_text())
+            self._trackrecord = (version, res)
+            return res
+
+        def work():
+            try:
+                res = clean(run(self.ctx))
+            except FramtidError:
+                res = {"rows": [], "rounds": []}       # no rounds held: nothing to show
+            except Exception:  # pragma: no cover - the page then keeps saying «pending»
+                import logging
+
+                logging.getLogger("framtid.web").exception("track record failed")
+                return
+            if self.ctx.store.version() != version:
+                return              # swapped while running: the next page view starts anew
+            _save_json(path, res)
+            self._trackrecord = (version, res)
+
+        with self._lock:
+            th = getattr(self, "_trackrecord_thread", None)
+            if th is None or (not th.is_alive() and getattr(self, "_trackrecord_for", None)
+                              != version):
+                th = self._trackrecord_thread = threading.Thread(target=work, daemon=True)
+                self._trackrecord_for = version
                 th.start()
         if wait:
             th.join(wait)
-        return getattr(self, "_backtest", None)
+        memo = getattr(self, "_trackrecord", None)
+        return memo[1] if memo is not None and memo[0] == version else None
 
     # --- the national map ---------------------------------------------------------------
     def map_values(self, indicator: str, year: int | None = None) -> dict[str, float | None]:
         """Indicator value per kommune: today's (store) or in `year` (main scenario)."""
+        version = self.ctx.store.version()
         year = year or self.ctx.last_year
-        key = f"{indicator}:{year}:{self.ctx.store.version()}"
+        key = (version, indicator, year)
         with self._lock:
             if key in self._map_values:
                 return self._map_values[key]
-        out = self._kommune_values(indicator, year)
+        with self.heavy:            # every kommune at once
+            out = self._kommune_values(indicator, year)
         with self._lock:
-            self._map_values[key] = out
+            if self.ctx.store.version() == version:   # keep only values of the current store
+                for k in [k for k in self._map_values if k[0] != version]:
+                    del self._map_values[k]
+                self._map_values[key] = out
         return out
 
     def _kommune_values(self, indicator: str, year: int) -> dict[str, float | None]:
@@ -414,6 +543,17 @@ class Services:
         rows = clean(self.ctx.store.provenance().to_dict("records"))
         first = {"population": 0, "regions": 1}
         return sorted(rows, key=lambda r: (first.get(r["table"], 2), r["table"]))
+
+
+def _save_json(path, obj) -> None:
+    """Write a cache file aside, then move it into place (a reader never sees half a file)."""
+    import json
+
+    if path is None:
+        return
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(obj))
+    tmp.replace(path)
 
 
 def as_error(exc: FramtidError) -> str:

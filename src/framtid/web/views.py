@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 import re
 
+from .. import display
 from ..errors import FramtidError, UnknownRegion
-from ..story.render import people
+from ..display import people
 from . import i18n
 from .charts import ChartPayload, from_chart, line_chart, map_chart
-from .services import INDICATOR_KIND, KEY_INDICATORS, STORY_YEAR, TARGETS, Services, region_str
+from .services import (INDICATOR_KIND, KEY_INDICATORS, STORY_YEAR, TARGETS, Busy, Services,
+                       region_str)
 
 SIM_INDICATORS = ("population", "age_0_19", "age_20_66", "age_67_plus", "age_80_plus",
                   "aldersbaereevne_67", "children_1_5", "children_6_15", "care_users",
@@ -73,14 +75,37 @@ def slider_range(meta: dict, population: float | None, value: float) -> tuple[fl
     return min(lo, value), max(hi, value)
 
 
+# Slider steps and shown decimals in the units people use (no «87,15 år», «0,00 år» or
+# «1,00 ganger»): (step, decimals). Values are written without trailing zeros.
+LEVER_STEPS = {"fertility": (0.05, 2), "life_expectancy": (0.1, 1), "migration": (0.1, 1),
+               "immigration": (0.1, 1), "healthy_ageing": (0.1, 1), "care_productivity": (1, 0),
+               "employment_seniors": (0.5, 1), "employment_women": (0.5, 1),
+               "employment_overall": (0.5, 1)}
+
+
+def lever_text(x: float, lang: str, digits: int) -> str:
+    """A lever value: at most `digits` decimals, trailing zeros dropped, a true minus sign."""
+    s = i18n.fmt_dec(x, lang, digits)
+    if digits > 0:
+        sep = "." if lang == "en" else ","
+        s = s.rstrip("0").rstrip(sep)
+    return display.minus(s)
+
+
 def lever_view(meta: dict, lang: str, value: float | None = None,
                population: float | None = None) -> dict:
     name = meta["name"]
     default = float(meta["default"])
     v = default if value is None else float(value)
     lo, hi = slider_range(meta, population, v)
-    step = float(meta.get("step") or lever_step(lo, hi, default))
-    digits = 0 if step >= 1 else max(0, -math.floor(math.log10(step) + 1e-9))
+    if meta.get("step"):
+        step = float(meta["step"])
+    elif name in LEVER_STEPS:
+        step = float(LEVER_STEPS[name][0])
+    else:       # persons: whole people, scaled to the region
+        step = max(1.0, float(round(lever_step(lo, hi, default))))
+    digits = LEVER_STEPS[name][1] if name in LEVER_STEPS else (
+        0 if step >= 1 else max(0, -math.floor(math.log10(step) + 1e-9)))
     key = f"lever.{name}"
     label = i18n.t(key + ".label", lang) if i18n.has(key + ".label", lang) else name
     help_ = (i18n.t(key + ".help", lang) if i18n.has(key + ".help", lang)
@@ -91,9 +116,9 @@ def lever_view(meta: dict, lang: str, value: float | None = None,
         "min": lo, "max": hi, "step": step, "default": default, "value": v, "digits": digits,
         "valid_min": float(meta["min"]), "valid_max": float(meta["max"]),
         "changed": abs(v - default) > 1e-12,
-        "value_text": i18n.fmt_dec(v, lang, digits), "min_text": i18n.fmt_dec(lo, lang, digits),
-        "max_text": i18n.fmt_dec(hi, lang, digits),
-        "default_text": i18n.fmt_dec(default, lang, digits),
+        "value_text": lever_text(v, lang, digits), "min_text": lever_text(lo, lang, digits),
+        "max_text": lever_text(hi, lang, digits),
+        "default_text": lever_text(default, lang, digits),
     }
 
 
@@ -126,15 +151,15 @@ def key_numbers(svc: Services, code: str, lang: str, proj: dict | None = None,
             vals = proj["indicators"][ind]
             then = vals[proj["years"].index(year)]
             item["then"] = then
-            # A projection has no precision to the person: counts are shown rounded.
-            shown = people(then) if then is not None and INDICATOR_KIND[ind] == "count" else then
-            item["then_text"] = i18n.fmt_value(shown, INDICATOR_KIND[ind], lang)
-            if then is not None and today and INDICATOR_KIND[ind] == "count":
-                item["change_text"] = i18n.fmt_signed_pct(then / today - 1, lang)
-            elif then is not None and INDICATOR_KIND[ind] == "share":
-                item["change_text"] = i18n.t("unit.pp_change", lang, value=i18n.fmt_dec(
-                    (then - today) * 100, lang, 1).replace("-", "−") if then < today else
-                    "+" + i18n.fmt_dec((then - today) * 100, lang, 1))
+            kind = INDICATOR_KIND[ind]
+            # One display layer: projected counts without false precision, the change in
+            # percent computed from the numbers as shown.
+            item["then_text"] = i18n.fmt_value(then, kind, lang, projected=True)
+            if then is not None and today and kind == "count":
+                item["change_text"] = display.change(then, today, lang)
+            elif then is not None and kind == "share":
+                item["change_text"] = i18n.t("unit.pp_change", lang, value=display.difference(
+                    then, today, "share", lang))
         out.append(item)
     return out
 
@@ -147,7 +172,8 @@ def population_chart(svc: Services, code: str, name: str, lang: str,
                "values": list(hist["indicators"]["population"])}]
     if proj is not None:
         series.append({"name": i18n.t("chart.projected", lang), "years": proj["years"],
-                       "values": proj["indicators"]["population"], "dash": True})
+                       "values": proj["indicators"]["population"], "dash": True,
+                       "projected": True})
     first, last = hist["indicators"]["population"][0], hist["indicators"]["population"][-1]
     fmt = {"name": name, "y0": hist["years"][0], "y1": hist["years"][-1],
            "v0": i18n.fmt_int(first, lang), "v1": i18n.fmt_int(last, lang)}
@@ -165,7 +191,7 @@ def population_chart(svc: Services, code: str, name: str, lang: str,
 
 
 def scenario_chart(indicator: str, base: dict, scen: dict | None, name: str, lang: str,
-                   hist: dict | None = None) -> ChartPayload:
+                   hist: dict | None = None, uncertain: dict | None = None) -> ChartPayload:
     """Baseline (main scenario) beside the user's scenario for one indicator."""
     label = i18n.t(f"ind.{indicator}", lang)
     kind = INDICATOR_KIND[indicator]
@@ -174,19 +200,26 @@ def scenario_chart(indicator: str, base: dict, scen: dict | None, name: str, lan
         series.append({"name": i18n.t("chart.registered", lang), "years": hist["years"],
                        "values": list(hist["indicators"][indicator])})
     series.append({"name": i18n.t("sim.baseline", lang), "years": base["years"],
-                   "values": base["indicators"][indicator], "dash": True})
+                   "values": base["indicators"][indicator], "dash": True, "projected": True})
     if scen is not None:
         series.append({"name": i18n.t("sim.yours", lang), "years": scen["years"],
-                       "values": scen["indicators"][indicator]})
+                       "values": scen["indicators"][indicator], "projected": True})
+    band, subtitle = None, ""
+    q = (uncertain or {}).get("quantiles") or {}
+    if indicator == "population" and q.get("p10") and q.get("p90"):
+        band = {"years": uncertain["years"], "lo": q["p10"]["total"], "hi": q["p90"]["total"]}
+        subtitle = i18n.t("chart.band_80", lang)
     y = STORY_YEAR
     b = base["indicators"][indicator][base["years"].index(y)]
     s = scen["indicators"][indicator][scen["years"].index(y)] if scen else b
     alt = i18n.t("chart.scenario_alt", lang, indicator=i18n.lc_first(label), name=name, year=y,
-                 base=i18n.fmt_value(b, kind, lang), yours=i18n.fmt_value(s, kind, lang))
+                 base=i18n.fmt_value(b, kind, lang, projected=True),
+                 yours=i18n.fmt_value(s, kind, lang, projected=True))
     return line_chart(series, title=i18n.t("chart.scenario_title", lang, indicator=label,
                                            name=name),
                       alt=alt, y_title=label, indicator=indicator, lang=lang,
-                      base_year=base["years"][0], height=220, projected=True)
+                      base_year=base["years"][0], height=220, projected=True, band=band,
+                      subtitle=subtitle)
 
 
 def map_view(svc: Services, indicator: str, year: int, lang: str, topo_url: str
@@ -208,7 +241,8 @@ def map_view(svc: Services, indicator: str, year: int, lang: str, topo_url: str
     return map_chart(values, names, indicator=indicator, year=year, lang=lang,
                      topo_url=topo_url, title=title, alt=alt,
                      table_caption=i18n.t("map.table_caption", lang, indicator=label,
-                                          period=period))
+                                          period=period),
+                     projected=year > svc.ctx.last_year)
 
 
 # --- simulation --------------------------------------------------------------------------------
@@ -225,22 +259,21 @@ def simulation(svc: Services, code: str, levers: dict[str, float], lang: str) ->
         kind = INDICATOR_KIND[ind]
         b, s = base["indicators"][ind][i], scen["indicators"][ind][i]
         today = hist["indicators"][ind][-1]
-        diff = None if (b is None or s is None) else s - b
-        if diff is None:
-            diff_text = "–"
-        elif kind == "count":
-            diff_text = i18n.fmt_signed_int(diff, lang)
-        elif kind == "share":
-            diff_text = i18n.t("unit.pp_change", lang, value=_signed_dec(diff * 100, lang))
-        else:
-            diff_text = _signed_dec(diff, lang)
+        diff_text = display.difference(s, b, kind, lang)
+        if kind == "share" and diff_text != "–":
+            diff_text = i18n.t("unit.pp_change", lang, value=diff_text)
         rows.append({"indicator": ind, "label": i18n.t(f"ind.{ind}", lang),
                      "today": today, "today_text": i18n.fmt_value(today, kind, lang),
                      "baseline": b, "scenario": s,
-                     "baseline_text": i18n.fmt_value(b, kind, lang),
-                     "scenario_text": i18n.fmt_value(s, kind, lang), "diff_text": diff_text})
+                     "baseline_text": i18n.fmt_value(b, kind, lang, projected=True),
+                     "scenario_text": i18n.fmt_value(s, kind, lang, projected=True),
+                     "diff_text": diff_text})
     name = rname(reg, lang)
-    charts = [scenario_chart(ind, base, scen, name, lang, hist).as_dict()
+    try:        # the main scenario's 80 % band (the region page's stochastic run, cached)
+        uncertain = svc.projection(reg.code, paths=STORY_PATHS)
+    except Busy:
+        uncertain = None
+    charts = [scenario_chart(ind, base, scen, name, lang, hist, uncertain).as_dict()
               for ind in ("population", "aldersbaereevne_67", "care_share_of_workforce")]
     for ch, ind in zip(charts, ("population", "aldersbaereevne_67", "care_share_of_workforce")):
         ch["slot"] = ind
@@ -297,7 +330,7 @@ def what_it_takes_text(res: dict, lang: str) -> str:
         "unit": unit_label(res.get("unit", ""), lang),
     }
     if res.get("default_value") is not None:
-        fmt["without"] = i18n.fmt_value(res["default_value"], kind, lang)
+        fmt["without"] = i18n.fmt_value(res["default_value"], kind, lang, projected=True)
     else:
         fmt["without"] = "–"
     if res.get("already_met"):
@@ -306,7 +339,8 @@ def what_it_takes_text(res: dict, lang: str) -> str:
         fmt["value"] = i18n.fmt_dec(res["value"], lang, 2 if abs(res["value"]) < 10 else 0)
         return i18n.t("wit.reachable", lang, **fmt)
     fmt["best"] = i18n.fmt_dec(res["best_value"], lang, 2 if abs(res["best_value"]) < 10 else 0)
-    fmt["best_indicator"] = i18n.fmt_value(res.get("best_indicator"), kind, lang)
+    fmt["best_indicator"] = i18n.fmt_value(res.get("best_indicator"), kind, lang,
+                                           projected=True)
     return i18n.t("wit.unreachable", lang, **fmt)
 
 
@@ -355,7 +389,7 @@ def compare_view(svc: Services, regs: list, lang: str) -> dict:
             cell = {"today": i18n.fmt_value(hist["indicators"][ind][-1], kind, lang)}
             if proj is not None:
                 cell["then"] = i18n.fmt_value(proj["indicators"][ind][proj["years"].index(y)],
-                                              kind, lang)
+                                              kind, lang, projected=True)
             cells.append(cell)
         rows.append({"indicator": ind, "label": i18n.t(f"ind.{ind}", lang), "cells": cells})
     charts = []
@@ -446,6 +480,24 @@ def region_charts(svc: Services, reg, proj: dict, lang: str,
         except FramtidError:
             continue
     return out
+
+
+# --- track record ------------------------------------------------------------------------------
+def trackrecord_view(res: dict | None, lang: str) -> dict | None:
+    """The «How accurate have the projections been?» chart and summary for the method page."""
+    if not res or not res.get("rows"):
+        return None
+    from ..charts import trackrecord as tr_chart
+
+    chart = tr_chart.build(res, lang)
+    s = res.get("summary") or {}
+    return {"chart": from_chart(chart, lang),
+            "summary": i18n.t("method.trackrecord_summary", lang,
+                              rounds=len(res.get("rounds", [])),
+                              first=res["rounds"][0], last=res["rounds"][-1],
+                              ssb=i18n.fmt_dec(s.get("mean_mape_total_ssb") or 0, lang, 1),
+                              framtid=i18n.fmt_dec(s.get("mean_mape_total_framtid") or 0, lang, 1),
+                              wins=s.get("framtid_better_total", 0), n=s.get("n_rows", 0))}
 
 
 # --- backtest ----------------------------------------------------------------------------------

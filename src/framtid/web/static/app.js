@@ -7,42 +7,79 @@ const D3_LOCALE = LANG === "en"
   ? { decimal: ".", thousands: ",", grouping: [3], currency: ["", ""] }
   : { decimal: ",", thousands: "\u00a0", grouping: [3], currency: ["", "\u00a0kr"] };
 
-const MIN_CHART_PX = 480;
 const fmt = (s, vals) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vals ? vals[k] : m));
 const debounce = (fn, ms) => { let h; return (...a) => { clearTimeout(h); h = setTimeout(() => fn(...a), ms); }; };
 
 // --- charts -------------------------------------------------------------------------------
+// Fit a chart to its box: a single or layered view gets the box's width (autosize «fit»);
+// panels side by side (hconcat) are stacked (vconcat) when they do not fit, each as wide as the
+// box. So a chart never scrolls sideways and its text keeps its size.
+const AXIS_ROOM = 64;   // y-axis labels and title beside a panel
+function fitSpec(spec, avail) {
+  if (!avail) return spec;
+  const pad = typeof spec.padding === "number" ? spec.padding : 5;
+  const inner = avail - 2 * pad;
+  if (Array.isArray(spec.hconcat)) {
+    const spacing = spec.config?.concat?.spacing ?? 20;
+    const need = spec.hconcat.reduce((s, p) => s + (typeof p.width === "number" ? p.width : 260) + AXIS_ROOM, 0)
+      + spacing * (spec.hconcat.length - 1);
+    if (need > inner) {
+      spec.vconcat = spec.hconcat;
+      delete spec.hconcat;
+      for (const p of spec.vconcat) {
+        if (typeof p.width === "number" && p.width + AXIS_ROOM > inner) p.width = Math.max(160, inner - AXIS_ROOM);
+      }
+    }
+  } else if (typeof spec.width === "number" && spec.width > inner) {
+    spec.width = avail;
+    spec.autosize = { type: "fit", contains: "padding" };
+  }
+  return spec;
+}
+
 async function embedFigure(fig) {
   const specEl = fig.querySelector("script.chart-spec");
   const view = fig.querySelector(".chart-view");
   if (!specEl || !view || typeof window.vegaEmbed !== "function") return;
   try {
-    const spec = JSON.parse(specEl.textContent);
-    if (fig.dataset.kind === "map") {   // Norway is tall: let the height follow the width
-      spec.height = Math.round(Math.min(620, Math.max(320, view.clientWidth * 1.3)));
+    const spec = fitSpec(JSON.parse(specEl.textContent), view.clientWidth);
+    if (fig.dataset.kind === "map") {   // Norway is tall: use the width and most of the screen
+      spec.height = Math.round(Math.max(360, Math.min(view.clientWidth * 1.25, window.innerHeight * 0.92, 1000)));
     }
     if (fig._vega) { fig._vega.finalize(); }
+    const fallback = view.querySelector(".chart-static");
     fig._vega = await window.vegaEmbed(view, spec, {
       renderer: "svg", actions: false, formatLocale: D3_LOCALE, defaultStyle: false,
     });
+    fallback?.remove();
+    fig._width = view.clientWidth;
     // The picture repeats what the text alternative and the table say: hide the SVG from
     // screen readers, keep any controls (e.g. a year slider) reachable.
     view.querySelectorAll("svg").forEach((svg) => svg.setAttribute("aria-hidden", "true"));
-    // A wide chart on a narrow screen: keep its text legible and let it scroll sideways
-    // (inside the figure, so the page itself still reflows).
-    const svg = view.querySelector("svg");
-    const natural = parseFloat(svg?.getAttribute("width") || "0");
-    if (svg && natural > view.clientWidth && view.clientWidth < MIN_CHART_PX) {
-      svg.style.minWidth = `${Math.min(natural, MIN_CHART_PX)}px`;
-      view.classList.add("scroll");
-      view.tabIndex = 0;
-      view.setAttribute("role", "region");
-      view.setAttribute("aria-label", fig.querySelector(".chart-title, .chart-alt")?.textContent || "");
-    }
+    if (fig.dataset.kind === "map") mapLinks(fig);
     fig.classList.add("is-live");
   } catch (err) {
     console.warn("chart failed", err);
   }
+}
+// Re-fit when the box changes width (rotation, a resized window).
+window.addEventListener("resize", debounce(() => {
+  document.querySelectorAll("figure.is-live").forEach((fig) => {
+    const w = fig.querySelector(".chart-view")?.clientWidth;
+    if (w && Math.abs(w - (fig._width || 0)) > 24) embedFigure(fig);
+  });
+}, 250));
+
+// The national map: a click on a kommune opens its page (keyboard users have the table's links
+// and the kommune list below the map).
+function mapLinks(fig) {
+  const lang = LANG;
+  fig._vega.view.addEventListener("click", (event, item) => {
+    const code = item?.datum?.properties?.kommunenummer;
+    if (code) window.location.href = `/${lang}/region/${code}`;
+  });
+  const svg = fig.querySelector(".chart-view svg");
+  if (svg) svg.style.cursor = "pointer";
 }
 function embedAll(root = document) { root.querySelectorAll("figure[data-chart]").forEach(embedFigure); }
 
@@ -184,7 +221,7 @@ function simulator(root) {
   const status = root.querySelector("[data-sim-status]");
   const share = root.querySelector("[data-sim-share]");
   const ranges = [...form.querySelectorAll('input[type="range"]')];
-  const nf = (digits) => new Intl.NumberFormat(NUM_LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const nf = (digits) => new Intl.NumberFormat(NUM_LOCALE, { minimumFractionDigits: 0, maximumFractionDigits: digits });
   let ctrl = null;
 
   for (const inp of ranges) {   // a shared URL may hold a value between two slider steps
@@ -193,7 +230,7 @@ function simulator(root) {
   }
   const valueOf = (inp) => (inp.dataset.exact !== undefined ? parseFloat(inp.dataset.exact) : parseFloat(inp.value));
   const showValue = (inp) => {
-    const text = nf(parseInt(inp.dataset.digits || "0", 10)).format(valueOf(inp)).replace("\u2212", "-");
+    const text = nf(parseInt(inp.dataset.digits || "0", 10)).format(valueOf(inp)).replace("-", "\u2212");
     const out = form.querySelector(`output[for="${inp.id}"]`);
     if (out) out.firstChild.textContent = text + " ";
     inp.setAttribute("aria-valuetext", `${text} ${inp.dataset.unit || ""}`.trim());
@@ -217,6 +254,11 @@ function simulator(root) {
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       const sim = await r.json();
       for (const row of sim.rows) {
+        const key = root.querySelector(`[data-key="${row.indicator}"]`);
+        if (key) {
+          key.querySelector('[data-cell="scenario"]').textContent = row.scenario_text;
+          key.querySelector('[data-cell="diff"]').textContent = row.diff_text;
+        }
         const tr = root.querySelector(`tr[data-ind="${row.indicator}"]`);
         if (!tr) continue;
         tr.querySelector('[data-cell="baseline"]').textContent = row.baseline_text;

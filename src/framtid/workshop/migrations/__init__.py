@@ -1,0 +1,1 @@
+"""Alembic migrations of the workshop database (run automatically at start by `db.migrate`)."""

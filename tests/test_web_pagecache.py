@@ -1,0 +1,94 @@
+"""The page cache (web/pagecache.py): one computation per key, kept per store version."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from framtid.web.pagecache import PageCache, SingleFlight, warm_urls
+
+
+def test_single_flight_computes_once_for_concurrent_callers():
+    sf = SingleFlight()
+    calls = []
+
+    def slow():
+        calls.append(1)
+        time.sleep(0.3)
+        return b"page"
+
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(sf.do("k", slow))) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert out == [b"page"] * 8 and len(calls) == 1
+
+
+def test_single_flight_passes_the_error_to_every_waiter():
+    sf = SingleFlight()
+    errors = []
+
+    def fail():
+        time.sleep(0.2)
+        raise RuntimeError("boom")
+
+    def call():
+        try:
+            sf.do("k", fail)
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == ["boom"] * 4 and sf.computed == 1
+
+
+def test_page_cache_follows_the_store_version_and_keeps_a_disk_copy(tmp_path):
+    version = [1]
+    cache = PageCache(tmp_path, lambda: version[0], build="b")
+    built = []
+
+    def build(text):
+        def f():
+            built.append(text)
+            return text.encode(), True
+        return f
+
+    assert cache.get("/nb/region/NO", 1, build("one")) == b"one"
+    assert cache.get("/nb/region/NO", 1, build("again")) == b"one"
+    # a new process over the same store reads the page from disk
+    other = PageCache(tmp_path, lambda: version[0], build="b")
+    assert other.get("/nb/region/NO", 1, build("disk?")) == b"one"
+    # a swapped store: the old page is never served, the old folder is removed
+    version[0] = 2
+    assert cache.get("/nb/region/NO", 2, build("two")) == b"two"
+    assert built == ["one", "two"]
+    assert [d.name for d in (tmp_path / "pages").iterdir()] == ["b-2"]
+    # a page computed for a store that is gone is returned but not kept
+    assert cache.get("/nb/region/34", 1, build("stale")) == b"stale"
+    assert cache.peek("/nb/region/34", 2) is None
+
+
+def test_pages_that_must_not_be_kept_are_computed_again(tmp_path):
+    cache = PageCache(None, lambda: 1, build="b")
+    n = []
+
+    def pending():
+        n.append(1)
+        return b"pending", False
+
+    cache.get("/nb/method", 1, pending)
+    cache.get("/nb/method", 1, pending)
+    assert len(n) == 2
+
+
+def test_warm_urls_start_with_norway(ctx):
+    urls = warm_urls(ctx.regions)
+    assert urls[1] == "/nb/region/NO"
+    assert len(urls) == len(set(urls))
+    assert "/nb/region/34" in urls and "/en/region/BA005" in urls
