@@ -51,7 +51,7 @@ def decorate(spec: dict, lang: str, scenario: Scenario | None, *, title: str = "
     t["subtitle"] = sub
     spec["title"] = t
     spec.setdefault("background", "white")
-    return spec
+    return freeze(spec)
 
 
 _svgs: OrderedDict[str, str] = OrderedDict()
@@ -73,6 +73,31 @@ def svg_of(spec: dict) -> str:
         while len(_svgs) > SVG_CACHE:
             _svgs.popitem(last=False)
     return svg
+
+
+def freeze(spec: dict) -> dict:
+    """A static picture has no slider: drop the bindings of parameters and keep only the rows a
+    layer's `datum.year == PARAM` filter lets through (the pyramid carries every year for its
+    slider; Vega then has a 25th of the data to read). The picture is the same."""
+    params = {p["name"]: p.get("value") for p in spec.get("params", []) if "bind" in p}
+    if not params:
+        return spec
+    spec = dict(spec)
+    spec["params"] = [{k: v for k, v in p.items() if k != "bind"} for p in spec["params"]]
+    layers = []
+    for layer in spec.get("layer", []):
+        vals = (layer.get("data") or {}).get("values")
+        for tr in layer.get("transform", []):
+            f = tr.get("filter")
+            for name, value in params.items():
+                if isinstance(vals, list) and isinstance(f, str) and \
+                        f.replace(" ", "") == f"datum.year=={name}":
+                    vals = [r for r in vals if r.get("year") == value]
+                    layer = {**layer, "data": {**layer["data"], "values": vals}}
+        layers.append(layer)
+    if layers:
+        spec["layer"] = layers
+    return spec
 
 
 def image(spec: dict, fmt: str, scale: float = 2) -> bytes:

@@ -14,7 +14,7 @@ from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
 from .charts import decorate, image
-from .document import Document, build, show
+from .document import Document, build, indicator_label, show
 from .files import aside, check_target
 from .scenario import Scenario
 from .text import t
@@ -160,7 +160,7 @@ def deck_bytes(doc: Document) -> bytes:
             ind = a["indicator"]
             paras.append((f"{show(a['without'], ind, lang)} → {show(a['with'], ind, lang)}",
                           {"size": 30, "bold": True, "color": ORANGE, "after": 2}))
-            paras.append((f"{t('ind.' + ind, lang)}, {doc.texts['year']}",
+            paras.append((f"{indicator_label(ind, lang)}, {doc.texts['year']}",
                           {"size": 13, "color": GREY, "after": 14}))
         if a.get("effect_text"):
             paras.append((t("report.what_we_can_do", lang), {"size": 16, "bold": True}))

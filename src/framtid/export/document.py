@@ -31,7 +31,13 @@ SSB_YEARS = (2030, 2035, 2040, 2045, 2050)
 def indicator_kind(ind: str) -> str:
     from ..web.services import INDICATOR_KIND
 
-    return INDICATOR_KIND.get(ind, "number")
+    if ind in INDICATOR_KIND:
+        return INDICATOR_KIND[ind]
+    try:
+        from ..consequences.capacity import CAPACITY
+    except ImportError:   # pragma: no cover - older consequences without capacity
+        CAPACITY = ()
+    return "count" if ind in CAPACITY else "number"
 
 
 def show(value, ind: str, lang: str, projected: bool = True) -> str:
@@ -44,6 +50,19 @@ def show(value, ind: str, lang: str, projected: bool = True) -> str:
     if kind == "ratio":
         return wi.fmt_dec(value, lang, 2 if value < 10 else 1)
     return wi.fmt_value(value, kind, lang)
+
+
+def indicator_label(ind: str, lang: str) -> str:
+    """An indicator's or a capacity figure's label (web catalog, export catalog, chart catalog)."""
+    from ..i18n import has as core_has
+    from .text import has
+
+    for key in (f"ind.{ind}", f"capacity.{ind}"):
+        if has(key, lang):
+            return t(key, lang)
+    if core_has(f"indicator.{ind}", lang):
+        return core_t(f"indicator.{ind}", lang)
+    return ind.replace("_", " ")
 
 
 def display_name(reg, lang: str) -> str:
@@ -92,7 +111,7 @@ def build(ctx, code: str, lang: str, scenario: Scenario, today: dt.date | None =
     rows = []
     for ind in KEY_INDICATORS:
         vals = proj["indicators"][ind]
-        rows.append({"indicator": ind, "label": wi.t(f"ind.{ind}", lang),
+        rows.append({"indicator": ind, "label": indicator_label(ind, lang),
                      "raw": [vals[years.index(y)] for y in key_years],
                      "values": [show(vals[years.index(y)], ind, lang, y != base)
                                 for y in key_years]})

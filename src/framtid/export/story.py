@@ -1,6 +1,11 @@
 """The region's story told in a scenario: the focus region is projected with the scenario's
 variant and levers (Norway, the BA-region and similar kommuner stay in the main scenario, as the
-comparison), and each beat's «what we can do» is measured on top of the scenario."""
+comparison), and each beat's «what we can do» is measured on top of the scenario.
+
+Only the focus region's runs change: `projection` (the scenario's variant and engine levers),
+`numbers` (indicators and capacity with the consequence levers) and `lever_run` (a beat's lever
+on top of the scenario's). Everything else is the story's own FactsBuilder.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +22,15 @@ class ScenarioFactsBuilder(FactsBuilder):
         self.focus = focus
         self.scenario = scenario
         self.eng, self.cons = split_levers(scenario.levers)
+        self._scenario_runs: dict[tuple, tuple] = {}
 
     def _mine(self, code: str) -> bool:
         return code == self.focus and not self.scenario.is_default
+
+    def _capacity(self, proj: dict, cons: dict) -> dict:
+        if not hasattr(self, "capacity_of"):
+            return {}
+        return self.capacity_of(proj, cons.get("healthy_ageing", 0.0))
 
     def projection(self, code: str, paths: bool = False) -> dict:
         from ..model.service import project_region
@@ -41,30 +52,40 @@ class ScenarioFactsBuilder(FactsBuilder):
             proj = self.projection(code, paths)
             ind = indicators_of(self.ctx, proj, self.cons)
             reg = self.ctx.regions.get(code)
-            cap = self.capacity_of(proj, self.cons.get("healthy_ageing", 0.0))
-            self._numbers[key] = RegionNumbers(code, reg.name, reg.level, list(proj["years"]),
-                                               np.asarray(proj["total"]), ind,
-                                               proj.get("quantiles"), cap)
+            args = [code, reg.name, reg.level, list(proj["years"]), np.asarray(proj["total"]),
+                    ind, proj.get("quantiles")]
+            if "capacity" in RegionNumbers.__dataclass_fields__:
+                args.append(self._capacity(proj, self.cons))
+            self._numbers[key] = RegionNumbers(*args)
         return self._numbers[key]
 
-    def lever_run(self, code: str, levers: dict[str, float], cache: bool = True
-                  ) -> tuple[dict, dict, dict]:
-        """As the story's, with the scenario's levers underneath the ones a beat moves."""
+    def _run(self, code: str, levers: dict[str, float]) -> tuple[dict, dict, dict]:
+        """(projection, indicators, capacity) with the scenario's levers and `levers` on top."""
         from ..model.service import project_region
 
+        merged = {**self.scenario.levers, **levers}
+        key = (code, tuple(sorted(merged.items())))
+        if key not in self._scenario_runs:
+            eng, cons = split_levers(merged)
+            proj = (project_region(self.ctx, code, self.scenario.variant, eng, 2050, None)
+                    if eng != self.eng else self.projection(code))
+            self._scenario_runs[key] = (proj, indicators_of(self.ctx, proj, cons),
+                                        self._capacity(proj, cons))
+        return self._scenario_runs[key]
+
+    def lever_run(self, code: str, levers: dict[str, float], cache: bool = True):
         if not self._mine(code):
             return super().lever_run(code, levers, cache)
-        key = ("scenario", code, tuple(sorted(levers.items())))
-        if key not in self._lever_runs or not cache:
-            eng, cons = split_levers({**self.scenario.levers, **levers})
-            proj = (project_region(self.ctx, code, self.scenario.variant, eng, 2050, None)
-                    if levers else self.projection(code))
-            ind = indicators_of(self.ctx, proj, cons)
-            cap = self.capacity_of(proj, cons.get("healthy_ageing", 0.0))
-            if not cache:
-                return proj, ind, cap
-            self._lever_runs[key] = (proj, ind, cap)
-        return self._lever_runs[key]
+        return self._run(code, levers)
+
+    def effect(self, code: str, lever: str, value: float, indicator: str) -> dict:
+        if not self._mine(code) or hasattr(FactsBuilder, "lever_run"):
+            return super().effect(code, lever, value, indicator)   # goes through lever_run
+        y = self.numbers(code).years.index(self.year)
+        _, without, _ = self._run(code, {})
+        _, with_, _ = self._run(code, {lever: value})
+        return {"lever": lever, "value": value, "indicator": indicator,
+                "without": float(without[indicator][y]), "with": float(with_[indicator][y])}
 
 
 def story(ctx, code: str, lang: str, scenario: Scenario, charts: bool = True) -> dict:

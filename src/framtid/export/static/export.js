@@ -37,6 +37,13 @@ if (form) {
         list.replaceChildren(...items.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
       }
     }
+    const name = (nameInput?.value || "").trim();
+    document.querySelectorAll("[data-wit-form]").forEach((f) => {   // «what it takes» keeps the name
+      let h = f.querySelector('input[type="hidden"][name="name"]');
+      if (!name) { h?.remove(); return; }
+      if (!h) { h = Object.assign(document.createElement("input"), { type: "hidden", name: "name" }); f.prepend(h); }
+      h.value = name;
+    });
     history.replaceState(null, "", url);
   };
   let timer = null;
