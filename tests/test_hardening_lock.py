@@ -48,14 +48,12 @@ def test_second_import_exits_2_while_one_runs(store_copy, shared_data):
         ctx = import_lock({str(store_copy)!r}); ctx.__enter__()
     """)
     try:
-        t = time.perf_counter()
         r = subprocess.run([*FRAMTID, "--db", str(store_copy), "data", "import", str(shared_data)],
                            capture_output=True, text=True, check=False, timeout=120)
-        took = time.perf_counter() - t
         assert r.returncode == 2, r.stderr
         assert f"another import is running (lock {lock_path(store_copy)})" in r.stderr
         assert "Traceback" not in r.stderr
-        assert took < 10            # refused before reading the snapshot
+        assert "Reading" not in r.stderr    # refused before reading the snapshot
         r = subprocess.run([*FRAMTID, "--db", str(store_copy), "data", "update",
                             "--base-url", "http://127.0.0.1:9/"],
                            capture_output=True, text=True, check=False, timeout=120)
@@ -126,10 +124,8 @@ def test_readers_wait_out_a_writer_lock(store_copy):
         import threading
 
         threading.Timer(0.2, _release, args=(holder,)).start()
-        t = time.perf_counter()
         with connect(store_copy) as con:      # released after 0.2 s: the reader gets through
             assert con.execute("SELECT count(*) FROM regions").fetchone()[0] == 532
-        assert time.perf_counter() - t < 2
     finally:
         if holder.poll() is None:
             _release(holder)
