@@ -223,10 +223,11 @@ class Services:
         return "nn" if dec == "nynorsk" else "nb"
 
     def parents(self, reg: Region) -> list[Region]:
-        """Norway, the fylke and (for a kommune) its BA-region, broadest first."""
+        """Norway, the fylke and (for a kommune) its BA-region, broadest first. A BA-region
+        gets no fylke: several cross fylke borders, so none is placed under one."""
         out = [self.ctx.regions.get("NO")] if reg.level != "land" else []
         fylke = region_str(reg.fylke)
-        if reg.level in ("kommune", "ba") and fylke and fylke != reg.code:
+        if reg.level == "kommune" and fylke and fylke != reg.code:
             try:
                 out.append(self.ctx.regions.get(fylke))
             except UnknownRegion:
