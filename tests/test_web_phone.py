@@ -38,7 +38,6 @@ class PhoneTab(Tab):
     def __init__(self, browser, base, width, js=True):
         super().__init__(browser, base, width=width, js=js)
         self.page.set_viewport_size({"width": width, "height": 844 if width < 500 else 768})
-        self.page.set_default_navigation_timeout(120_000)    # a cold store fits the model first
 
 
 @pytest.mark.parametrize("kind,url,width", CASES, ids=[f"{u}@{w}" for _, u, w in CASES])
