@@ -276,8 +276,11 @@ def simulate_page(request: Request, lang: str, code: str):
                       unavailable=True,
                       display_name=V.display_name(reg, lang))
     if not request.query_params:            # the untouched simulator: one page per region
-        return cached(request, f"/{lang}/region/{reg.code}/simulate",
-                      lambda: (_simulate_html(request, lang, reg), True))
+        def build():
+            page = _simulate_html(request, lang, reg)
+            return page, not getattr(page, "degraded", False)
+
+        return cached(request, f"/{lang}/region/{reg.code}/simulate", build)
     return _simulate_html(request, lang, reg)
 
 
@@ -310,7 +313,7 @@ def _simulate_html(request: Request, lang: str, reg):
     lever_views = [V.lever_view(m, lang, levers.get(m["name"]), population) for m in meta]
     groups = [(kind, [lv for lv in lever_views if lv["kind"] == kind])
               for kind in dict.fromkeys(lv["kind"] for lv in lever_views)]
-    return render(request, "simulate.html", lang, "simulate",
+    page = render(request, "simulate.html", lang, "simulate",
                   i18n.t("sim.title", lang, name=V.rname(reg, lang)), status=status, reg=reg,
                   display_name=V.display_name(reg, lang), unavailable=False, sim=sim,
                   lever_groups=groups, errors=[V.lever_error_text(e, lang) for e in errors],
@@ -318,6 +321,8 @@ def _simulate_html(request: Request, lang: str, reg):
                   targets=V.targets(svc, lang) if svc.has_what_it_takes else [],
                   wit_message=wit_message, wit_error=wit_error,
                   solve=solve, year=STORY_YEAR, share_url=sim["url"])
+    page.degraded = bool(sim.get("degraded"))     # busy: no band; not kept in the page cache
+    return page
 
 
 # --- compare --------------------------------------------------------------------------------

@@ -269,10 +269,11 @@ def simulation(svc: Services, code: str, levers: dict[str, float], lang: str) ->
                      "scenario_text": i18n.fmt_value(s, kind, lang, projected=True),
                      "diff_text": diff_text})
     name = rname(reg, lang)
+    degraded = False
     try:        # the main scenario's 80 % band (the region page's stochastic run, cached)
         uncertain = svc.projection(reg.code, paths=STORY_PATHS)
     except Busy:
-        uncertain = None
+        uncertain, degraded = None, True        # shown without the band, and not cached
     charts = [scenario_chart(ind, base, scen, name, lang, hist, uncertain).as_dict()
               for ind in ("population", "aldersbaereevne_67", "care_share_of_workforce")]
     for ch, ind in zip(charts, ("population", "aldersbaereevne_67", "care_share_of_workforce")):
@@ -287,7 +288,7 @@ def simulation(svc: Services, code: str, levers: dict[str, float], lang: str) ->
     return {"region": {"code": reg.code, "name": reg.name, "level": reg.level},
             "year": y, "base_year": base["years"][0], "levers": levers,
             "url": simulate_url(lang, reg.code, levers), "rows": rows, "charts": charts,
-            "summary": summary}
+            "summary": summary, "degraded": degraded}
 
 
 def _signed_dec(x: float, lang: str, digits: int = 1) -> str:
