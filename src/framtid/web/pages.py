@@ -303,7 +303,7 @@ def _simulate_html(request: Request, lang: str, reg):
     status = 422 if errors else 200
     sim_error = None
     try:
-        sim = V.simulation(svc, reg.code, levers, lang)
+        sim = V.simulation(svc, reg.code, levers, lang, compute_band=reg.level == "kommune")
     except FramtidError as exc:
         sim_error = str(exc) if lang == "en" else i18n.t("error.422_text", lang)
         sim = V.simulation(svc, reg.code, {}, lang)

@@ -336,6 +336,11 @@ class Services:
             proj = project_with_indicators(self.ctx, code, scenario, levers, to_year, paths)
         return self._cache.put(key, clean(proj), version)
 
+    def cached_projection(self, code: str, paths: int | None = None) -> dict | None:
+        """`projection(code, paths=paths)` if it is already computed, else None (never runs)."""
+        key = ("proj", code, "main", (), TO_YEAR, paths)
+        return self._cache.get(key, self.ctx.store.version())
+
     @property
     def has_what_it_takes(self) -> bool:
         return self.has_projection
