@@ -9,6 +9,9 @@ of ../shared/data into a temporary folder):
 - the region page's HTML: the first (cold) request and warm repeats;
 - the region page's total transfer, gzip-compressed, with everything it loads (HTML, CSS, JS, the
   Vega bundle), excluding map data (the kommune map is loaded by the national page only).
+
+`--pages`: every page type (home, Norway, fylke, BA, kommune, simulator, compare, method, search,
+404, API docs): the first request right after start and warm p50/p95.
 """
 
 from __future__ import annotations
@@ -172,12 +175,78 @@ def _print(res: dict) -> None:
               f"{m['uncompressed_bytes']:,} B)")
 
 
+PAGE_TYPES = {"home": "/nb/", "norway": "/nb/region/NO", "fylke": "/nb/region/34",
+              "ba": "/nb/region/BA005", "kommune": "/nb/region/3403",
+              "simulate": "/nb/region/3403/simulate", "compare": "/nb/compare?r=3403&r=34",
+              "method": "/nb/method", "search": "/nb/search?q=sand",
+              "not_found": "/nb/region/9999", "api_docs": "/api/docs"}
+
+
+def run_pages(db: str | None = None, n: int = 20, warm: bool = True) -> dict:
+    """Every page type: the first request right after start (cold) and `n` repeats (warm
+    p50/p95, client round trip), with the app as `framtid serve` runs it (warming at start,
+    pages kept on disk beside the store). Run twice: the first start after an import has an
+    empty page cache; a restart finds the pages on disk."""
+    import uvicorn
+
+    from framtid.web.app import create_app
+
+    db_path = _store(db)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    try:
+        app = create_app(db_path, warm=warm)
+    except TypeError:
+        app = create_app(db_path)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    t0 = time.perf_counter()
+    threading.Thread(target=srv.run, daemon=True).start()
+    while not srv.started:
+        time.sleep(0.05)
+    out: dict = {"started_s": time.perf_counter() - t0, "pages": {}}
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as c:
+            for kind, url in PAGE_TYPES.items():
+                t = time.perf_counter()
+                r = c.get(url)
+                cold = (time.perf_counter() - t) * 1000
+                times = []
+                for _ in range(n):
+                    t = time.perf_counter()
+                    c.get(url)
+                    times.append((time.perf_counter() - t) * 1000)
+                out["pages"][kind] = {"status": r.status_code, "cold_ms": cold,
+                                      "warm_p50_ms": _pct(times, 50),
+                                      "warm_p95_ms": _pct(times, 95)}
+    finally:
+        srv.should_exit = True
+    return out
+
+
+def _print_pages(res: dict) -> None:
+    print(f"{'page':10} {'status':>6} {'cold ms':>10} {'warm p50':>9} {'warm p95':>9}")
+    for kind, p in res["pages"].items():
+        print(f"{kind:10} {p['status']:>6} {p['cold_ms']:>10.0f} {p['warm_p50_ms']:>9.1f} "
+              f"{p['warm_p95_ms']:>9.1f}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", help="store file (default: $FRAMTID_HOME or a fresh import)")
     ap.add_argument("--n", type=int, default=200, help="lever changes to time")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--pages", action="store_true",
+                    help="every page type: cold first request after start, warm p50/p95")
     args = ap.parse_args(argv)
+    if args.pages:
+        res = run_pages(args.db, n=args.n if args.n != 200 else 20)
+        if args.json:
+            json.dump(res, sys.stdout, indent=2)
+            print()
+        else:
+            _print_pages(res)
+        return
     res = run(args.db, args.n)
     if args.json:
         json.dump(res, sys.stdout, indent=2)

@@ -94,6 +94,9 @@ class Tab:
         self.errors: list[str] = []
         self.context.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), self._block)
         self.page = self.context.new_page()
+        # a cold session store: the first request fits the model; Norway's first page computes
+        # the stochastic projection of every kommune (served warm from the page cache after)
+        self.page.set_default_navigation_timeout(120_000)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
                      and "404" not in m.text else None)

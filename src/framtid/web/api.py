@@ -220,8 +220,12 @@ def _lever_query(request: Request, svc: Services) -> tuple[dict[str, float], lis
     return svc.parse_levers(q)
 
 
+# Answered by the URL cap in front of every route (web/app.py), so every operation can give it.
+E414 = {414: {"model": NotFound, "description": "Request target longer than 8 KB"}}
+
+
 def build_router(svc: Services) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(responses=E414)
     lever_params = _lever_params(svc)
     scenarios = svc.scenarios()
     Scenario = Literal[tuple(scenarios)]  # type: ignore[valid-type]

@@ -361,6 +361,12 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
         return error_page(request, 500)
 
     if warm:
+        # Before the first request: import the engine, story and chart modules and read the
+        # regions, so that the first visitor does not pay for them; the rest warms behind.
+        try:
+            _ = svc.has_projection and svc.has_story and ctx.last_year and ctx.regions
+        except Exception:  # pragma: no cover - pages report what is missing themselves
+            pass
         threading.Thread(target=_warm, args=(app,), daemon=True).start()
     return app
 

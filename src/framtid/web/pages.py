@@ -277,8 +277,11 @@ def simulate_page(request: Request, lang: str, code: str):
                       unavailable=True,
                       display_name=V.display_name(reg, lang))
     if not request.query_params:            # the untouched simulator: one page per region
-        return cached(request, f"/{lang}/region/{reg.code}/simulate",
-                      lambda: (_simulate_html(request, lang, reg), True))
+        def build():
+            page = _simulate_html(request, lang, reg)
+            return page, not getattr(page, "degraded", False)
+
+        return cached(request, f"/{lang}/region/{reg.code}/simulate", build)
     return _simulate_html(request, lang, reg)
 
 
@@ -303,7 +306,7 @@ def _simulate_html(request: Request, lang: str, reg):
     status = 422 if errors else 200
     sim_error = None
     try:
-        sim = V.simulation(svc, reg.code, levers, lang)
+        sim = V.simulation(svc, reg.code, levers, lang, compute_band=reg.level == "kommune")
     except FramtidError as exc:
         sim_error = str(exc) if lang == "en" else i18n.t("error.422_text", lang)
         sim = V.simulation(svc, reg.code, {}, lang)
@@ -313,7 +316,7 @@ def _simulate_html(request: Request, lang: str, reg):
     lever_views = [V.lever_view(m, lang, levers.get(m["name"]), population) for m in meta]
     groups = [(kind, [lv for lv in lever_views if lv["kind"] == kind])
               for kind in dict.fromkeys(lv["kind"] for lv in lever_views)]
-    return render(request, "simulate.html", lang, "simulate",
+    page = render(request, "simulate.html", lang, "simulate",
                   i18n.t("sim.title", lang, name=V.rname(reg, lang)), status=status, reg=reg,
                   display_name=V.display_name(reg, lang), unavailable=False, sim=sim,
                   lever_groups=groups, errors=[V.lever_error_text(e, lang) for e in errors],
@@ -323,6 +326,8 @@ def _simulate_html(request: Request, lang: str, reg):
                   solve=solve, year=STORY_YEAR, share_url=sim["url"] + (
                       ("&" if "?" in sim["url"] else "?") + urlencode({"name": scenario_name})
                       if scenario_name else ""))
+    page.degraded = bool(sim.get("degraded"))     # busy: no band; not kept in the page cache
+    return page
 
 
 # --- compare --------------------------------------------------------------------------------

@@ -223,10 +223,11 @@ class Services:
         return "nn" if dec == "nynorsk" else "nb"
 
     def parents(self, reg: Region) -> list[Region]:
-        """Norway, the fylke and (for a kommune) its BA-region, broadest first."""
+        """Norway, the fylke and (for a kommune) its BA-region, broadest first. A BA-region
+        gets no fylke: several cross fylke borders, so none is placed under one."""
         out = [self.ctx.regions.get("NO")] if reg.level != "land" else []
         fylke = region_str(reg.fylke)
-        if reg.level in ("kommune", "ba") and fylke and fylke != reg.code:
+        if reg.level == "kommune" and fylke and fylke != reg.code:
             try:
                 out.append(self.ctx.regions.get(fylke))
             except UnknownRegion:
@@ -334,6 +335,11 @@ class Services:
         else:
             proj = project_with_indicators(self.ctx, code, scenario, levers, to_year, paths)
         return self._cache.put(key, clean(proj), version)
+
+    def cached_projection(self, code: str, paths: int | None = None) -> dict | None:
+        """`projection(code, paths=paths)` if it is already computed, else None (never runs)."""
+        key = ("proj", code, "main", (), TO_YEAR, paths)
+        return self._cache.get(key, self.ctx.store.version())
 
     @property
     def has_what_it_takes(self) -> bool:

@@ -246,7 +246,8 @@ def map_view(svc: Services, indicator: str, year: int, lang: str, topo_url: str
 
 
 # --- simulation --------------------------------------------------------------------------------
-def simulation(svc: Services, code: str, levers: dict[str, float], lang: str) -> dict:
+def simulation(svc: Services, code: str, levers: dict[str, float], lang: str,
+               compute_band: bool = False) -> dict:
     """Baseline and the user's scenario side by side, plus charts: the sim page and its API."""
     reg = svc.region(code)
     base = svc.projection(reg.code)
@@ -269,10 +270,18 @@ def simulation(svc: Services, code: str, levers: dict[str, float], lang: str) ->
                      "scenario_text": i18n.fmt_value(s, kind, lang, projected=True),
                      "diff_text": diff_text})
     name = rname(reg, lang)
-    try:        # the main scenario's 80 % band (the region page's stochastic run, cached)
-        uncertain = svc.projection(reg.code, paths=STORY_PATHS)
+    # The main scenario's 80 % band: the region page's stochastic run. A lever change never
+    # starts one (Norway's takes half a minute); the page computes it for a kommune (seconds).
+    uncertain = svc.cached_projection(reg.code, STORY_PATHS)
+    degraded = uncertain is None
+    try:
+        if uncertain is None and compute_band:
+            uncertain = svc.projection(reg.code, paths=STORY_PATHS)
+            degraded = False
     except Busy:
-        uncertain = None
+        uncertain, degraded = None, True        # shown without the band, and not cached
+    except FramtidError:
+        uncertain = None                        # no stochastic run for this region: no band
     charts = [scenario_chart(ind, base, scen, name, lang, hist, uncertain).as_dict()
               for ind in ("population", "aldersbaereevne_67", "care_share_of_workforce")]
     for ch, ind in zip(charts, ("population", "aldersbaereevne_67", "care_share_of_workforce")):
@@ -287,7 +296,7 @@ def simulation(svc: Services, code: str, levers: dict[str, float], lang: str) ->
     return {"region": {"code": reg.code, "name": reg.name, "level": reg.level},
             "year": y, "base_year": base["years"][0], "levers": levers,
             "url": simulate_url(lang, reg.code, levers), "rows": rows, "charts": charts,
-            "summary": summary}
+            "summary": summary, "degraded": degraded}
 
 
 def _signed_dec(x: float, lang: str, digits: int = 1) -> str:
