@@ -15,7 +15,7 @@ from pptx.util import Emu, Inches, Pt
 
 from .charts import decorate, image
 from .document import Document, build, indicator_label, show
-from .files import aside, check_target
+from .files import produce
 from .scenario import Scenario
 from .text import t
 
@@ -211,10 +211,4 @@ def deck_bytes(doc: Document) -> bytes:
 def deck(ctx, code: str, lang: str, scenario: Scenario, out: str | Path | None = None,
          today: dt.date | None = None) -> bytes:
     """Build the deck; write it to `out` atomically when given. Returns the PPTX bytes."""
-    if out is not None:
-        check_target(out)
-    data = deck_bytes(build(ctx, code, lang, scenario, today))
-    if out is not None:
-        with aside(out) as tmp:
-            tmp.write_bytes(data)
-    return data
+    return produce(out, lambda: deck_bytes(build(ctx, code, lang, scenario, today)))

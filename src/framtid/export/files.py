@@ -46,10 +46,13 @@ def aside(path: str | Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def write_bytes(path: str | Path, make: Callable[[], bytes] | bytes) -> Path:
-    """Write bytes (or what `make()` returns) atomically; nothing is left on failure."""
-    path = check_target(path)
-    data = make() if callable(make) else make
-    with aside(path) as tmp:
+def produce(path: str | Path | None, make: Callable[[], bytes]) -> bytes:
+    """`make()`'s bytes, written atomically to `path` when given (the target is checked before
+    the work); nothing is left on failure."""
+    if path is None:
+        return make()
+    target = check_target(path)
+    data = make()
+    with aside(target) as tmp:
         tmp.write_bytes(data)
-    return path
+    return data

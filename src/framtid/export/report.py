@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from .charts import decorate, svg_of
 from .document import Document, build, unique_charts
-from .files import aside, check_target
+from .files import produce
 from .scenario import Scenario
 from .text import t as text_t
 
@@ -61,10 +61,4 @@ def pdf_bytes(doc: Document) -> bytes:
 def report(ctx, code: str, lang: str, scenario: Scenario, out: str | Path | None = None,
            today: dt.date | None = None) -> bytes:
     """Build the report; write it to `out` atomically when given. Returns the PDF bytes."""
-    if out is not None:
-        check_target(out)
-    data = pdf_bytes(build(ctx, code, lang, scenario, today))
-    if out is not None:
-        with aside(out) as tmp:
-            tmp.write_bytes(data)
-    return data
+    return produce(out, lambda: pdf_bytes(build(ctx, code, lang, scenario, today)))

@@ -56,9 +56,9 @@ def choose_path(official: dict, alternative: str, base: int) -> NationalPath | N
     for (rnd, alt), path in official.items():
         if alt != alternative or rnd > base:
             continue
-        if path.years[0] <= base and path.years[-1] >= base + 1:
-            if best is None or rnd > best.round:
-                best = path
+        covers = path.years[0] <= base and path.years[-1] >= base + 1
+        if covers and (best is None or rnd > best.round):
+            best = path
     return best
 
 
@@ -69,13 +69,13 @@ def _group_index(groups: tuple[tuple[int, int], ...], n_ages: int) -> np.ndarray
     return idx
 
 
-def _step(p: np.ndarray, sc: np.ndarray, sb: np.ndarray, n: np.ndarray, births: float,
-          split: np.ndarray) -> np.ndarray:
-    """One national step as the engine does it (projection.run), for one region."""
+def _step(p: np.ndarray, sc: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """One national step as the engine does it (projection.run), for one region, before the
+    year's births (age 0 is left at 0 for the caller)."""
     x = cohort_exposure(p)
     n = np.maximum(n, -x * 2.0 * sc / (1.0 + sc))
     end = np.maximum(sc * x + n * (1.0 + sc) / 2.0, 0.0)
-    end[:, 0] = births * split * sb
+    end[:, 0] = 0.0
     return end
 
 
@@ -112,20 +112,16 @@ def solve_frame(path: NationalPath, pop0: np.ndarray, years: np.ndarray, sc: np.
                 w = w / max(w.sum(), 1e-12)
                 need = target[g] - surv[:, lo:hi + 1].sum()
                 n[:, lo:hi + 1] = w * need / max((w * half[:, lo:hi + 1]).sum(), 1e-12)
-            zero = gi == gi[0]          # the group holding age 0 ("0", or "0-…" in old rounds)
-            births_needed = None
+        end = _step(p, sc[j], n)       # everyone but the year's births
+        per_tfr = f_nat * float(mid_year_women(p, end) @ shape)
+        if t + 1 <= path.years[-1]:
             if path.groups[gi[0]] == (0, 0):
                 births_needed = target[gi[0]] / float(split @ sb[j])
-            end = _step(p, sc[j], sb[j], n, 0.0, split)
-            wmid = mid_year_women(p, end)
-            per_tfr = f_nat * float(wmid @ shape)
-            if births_needed is None:   # no separate 0-year group: keep SSB's sum of the group
-                rest = end.sum(axis=0)[zero].sum()
+            else:   # no separate 0-year group: keep SSB's sum of the group holding age 0
+                rest = end.sum(axis=0)[gi == gi[0]].sum()
                 births_needed = max(target[gi[0]] - rest, 0.0) / float(split @ sb[j])
             tfr = births_needed / max(per_tfr, 1e-9)
-        end = _step(p, sc[j], sb[j], n, 0.0, split)
-        births = tfr * f_nat * float(mid_year_women(p, end) @ shape)
-        end[:, 0] = births * split * sb[j]
+        end[:, 0] = tfr * per_tfr * split * sb[j]
         n[:, 0] = 0.0
         tfrs.append(float(tfr))
         intls.append(n)
@@ -144,9 +140,8 @@ def run_national(pop0: np.ndarray, years: np.ndarray, sc: np.ndarray, sb: np.nda
     p = pop0.copy()
     pops = [p]
     for j in range(len(years)):
-        end = _step(p, sc[j], sb[j], intl[j], 0.0, split)
-        births = tfr[j] * f_nat * float(mid_year_women(p, end) @ shape)
-        end[:, 0] = births * split * sb[j]
+        end = _step(p, sc[j], intl[j])
+        end[:, 0] = tfr[j] * f_nat * float(mid_year_women(p, end) @ shape) * split * sb[j]
         pops.append(end)
         p = end
     return NationalComponents(years=np.asarray(years), tfr=np.asarray(tfr, dtype=float),

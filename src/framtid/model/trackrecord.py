@@ -74,10 +74,11 @@ def run(store: Store, regions: Regions, rounds: list[int] | None = None,
             continue
         fm = FittedModel.fit(ModelInputs.from_store(store, regions, rnd))
         k_idx = fm.inputs.kommune_index(kom)
-        main = fm.project(last, fm.default_assumptions("main"), k_idx)
-        own = fm.project(last, fm.default_assumptions("own"), k_idx)
-        nat_main = fm.national(last, fm.default_assumptions("main")).pop.sum(axis=(1, 2))
-        nat_own = fm.national(last, fm.default_assumptions("own")).pop.sum(axis=(1, 2))
+        a_main, a_own = fm.default_assumptions("main"), fm.default_assumptions("own")
+        main = fm.project(last, a_main, k_idx)
+        own = fm.project(last, a_own, k_idx)
+        nat_main = fm.national(last, a_main).pop.sum(axis=(1, 2))
+        nat_own = fm.national(last, a_own).pop.sum(axis=(1, 2))
         for target in range(rnd + 1, last + 1):
             have = [c for c in kom if target in ssb[c]]
             if not have:
