@@ -531,8 +531,8 @@ def test_the_rooms_scenario_opens_in_the_simulator(client):
 
 
 def test_region_page_links_to_the_workshop(client):
-    for lang, label in (("nb", "Fremtidsverksted"), ("nn", "Framtidsverkstad"),
-                        ("en", "Fremtidsverksted")):
+    for lang, label in (("nb", "Framtidsverksted"), ("nn", "Framtidsverkstad"),
+                        ("en", "Framtidsverksted")):
         html = client.get(f"/{lang}/region/3403").text
         assert f'href="/{lang}/workshop?region=3403"' in html and label in html
 

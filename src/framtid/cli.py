@@ -21,7 +21,7 @@ data_app = typer.Typer(no_args_is_help=True, help="Import, update and inspect th
 app.add_typer(data_app, name="data")
 regions_app = typer.Typer(invoke_without_command=True, help="List and find regions.")
 app.add_typer(regions_app, name="regions")
-from .workshop.cli import app as workshop_app  # noqa: E402  (Fremtidsverksted)
+from .workshop.cli import app as workshop_app  # noqa: E402  (Framtidsverksted)
 
 app.add_typer(workshop_app, name="workshop")
 

@@ -311,7 +311,7 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
 
     from ..workshop.routes import mount as mount_workshop
 
-    mount_workshop(app, ctx.db_path)   # Fremtidsverksted: its own routes, database and pages
+    mount_workshop(app, ctx.db_path)   # Framtidsverksted: its own routes, database and pages
 
     from .pages import error_page
 

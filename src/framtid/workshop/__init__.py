@@ -1,4 +1,4 @@
-"""Fremtidsverksted: a dialogue-meeting mode on top of a region's story.
+"""Framtidsverksted: a dialogue-meeting mode on top of a region's story.
 
 A facilitator (no account) creates a workshop for a region and gets a secret facilitator link, a
 short join code and a QR code. Participants join from their phones (no account, no personal data),

@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 
 app = typer.Typer(no_args_is_help=True,
-                  help="Fremtidsverksted: dialogue meetings on a region's future.")
+                  help="Framtidsverksted: dialogue meetings on a region's future.")
 
 
 def _db_path(ctx: typer.Context) -> Path:
@@ -49,8 +49,8 @@ def create(tctx: typer.Context, region: str,
     """Create a workshop for REGION: prints the join code, the join link and the secret
     facilitator link (shown once; only a hash of the key is stored)."""
     from ..cli import err
-    from ..context import Context
     from ..consequences.service import all_levers
+    from ..context import Context
     from ..errors import FramtidError
     from ..story.render import StoryTeller
     from .db import Database, default_url

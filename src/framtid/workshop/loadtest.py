@@ -179,7 +179,6 @@ async def run_load(base: str, ws: Workshop, participants: int = 300, ramp_s: flo
                    seed: int = 2040) -> tuple[Figures, dict]:
     """Run the load; returns the figures and the stored values the clients were acknowledged
     ({(participant, question_id): value})."""
-    rnd = random.Random(seed)
     fig = Figures(participants, len(ws.questions))
     acked: dict[tuple[int, int], float] = {}
     lat: list[float] = []

@@ -1,4 +1,4 @@
-// Fremtidsverksted: progressive enhancement. Every form works without this script; with it,
+// Framtidsverksted: progressive enhancement. Every form works without this script; with it,
 // answers, ideas and votes are sent in the background and results arrive live (Server-Sent
 // Events, polling as fallback). User text is only ever inserted with textContent.
 
