@@ -382,6 +382,12 @@ def _warm(app: FastAPI) -> None:
     try:
         app.state.assets.vega_path()
         svc: Services = app.state.services
+        if svc.has_projection:
+            # The model fit and the stochastic parameters, which the first kommune page needs
+            # (the aggregate pages may already be on disk: web/prebuild.py); one kommune's run.
+            from .views import STORY_PATHS
+
+            svc.projection(svc.ctx.regions.all("kommune")[0].code, paths=STORY_PATHS)
         svc.history("NO")
         svc.backtest(app.state.assets.cache_dir)
         svc.trackrecord(app.state.assets.cache_dir)
