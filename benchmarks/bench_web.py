@@ -12,6 +12,9 @@ of ../shared/data into a temporary folder):
 
 `--pages`: every page type (home, Norway, fylke, BA, kommune, simulator, compare, method, search,
 404, API docs): the first request right after start and warm p50/p95.
+`--pages --fresh-import`: first a fresh `data import` of ../shared/data into a temporary folder
+(as the CLI does: the aggregate pages rendered before the swap; `--no-import-pages` skips that, as
+before), its time reported, then the pages measured on that store: «first start after an import».
 """
 
 from __future__ import annotations
@@ -47,6 +50,23 @@ def _store(db: str | None) -> Path:
     path = Path(tempfile.mkdtemp(prefix="framtid-bench-")) / "framtid.duckdb"
     import_snapshot(SHARED_DATA, path)
     return path
+
+
+def fresh_import(pages: bool = True) -> tuple[Path, dict]:
+    """A fresh import of the shared data into a temporary folder, as `framtid data import`
+    does (with `pages`: the aggregate web pages rendered before the swap). Returns (store,
+    {"import_s", "pages"})."""
+    from framtid.pipeline import import_snapshot
+
+    path = Path(tempfile.mkdtemp(prefix="framtid-bench-import-")) / "framtid.duckdb"
+    done = {"pages": 0}
+
+    def count(d: int, total: int, url: str) -> None:
+        done["pages"] = d
+
+    t = time.perf_counter()
+    import_snapshot(SHARED_DATA, path, pages=count if pages else False)
+    return path, {"import_s": time.perf_counter() - t, "pages": done["pages"]}
 
 
 def _serve(db_path: Path):
@@ -229,6 +249,8 @@ def _print_pages(res: dict) -> None:
     for kind, p in res["pages"].items():
         print(f"{kind:10} {p['status']:>6} {p['cold_ms']:>10.0f} {p['warm_p50_ms']:>9.1f} "
               f"{p['warm_p95_ms']:>9.1f}")
+    if "load_average" in res:
+        print("load average at the end: " + ", ".join(f"{x:.2f}" for x in res["load_average"]))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -238,9 +260,29 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--pages", action="store_true",
                     help="every page type: cold first request after start, warm p50/p95")
+    ap.add_argument("--fresh-import", action="store_true",
+                    help="with --pages: import the shared data first (timed), then measure")
+    ap.add_argument("--no-import-pages", action="store_true",
+                    help="with --fresh-import: do not render the pages at import")
     args = ap.parse_args(argv)
     if args.pages:
-        res = run_pages(args.db, n=args.n if args.n != 200 else 20)
+        db, imported = args.db, None
+        if args.fresh_import:
+            path, imported = fresh_import(pages=not args.no_import_pages)
+            db = str(path)
+        try:
+            res = run_pages(db, n=args.n if args.n != 200 else 20)
+        finally:
+            if args.fresh_import:
+                import shutil
+
+                shutil.rmtree(Path(db).parent, ignore_errors=True)
+        if imported is not None:
+            res["import"] = imported
+            if not args.json:
+                print(f"import: {imported['import_s']:.0f} s, {imported['pages']} pages "
+                      "rendered before the swap")
+        res["load_average"] = os.getloadavg()
         if args.json:
             json.dump(res, sys.stdout, indent=2)
             print()

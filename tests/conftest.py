@@ -9,6 +9,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("FRAMTID_SHARED_DATA", REPO.parent / "shared" / "data"))
+# `framtid data import` renders the web pages of Norway, the fylker and the BA-regions before the
+# swap (minutes); the CLI tests import many times and test other things, so they skip that here.
+# tests/test_web_pagecache.py tests the page build itself.
+os.environ.setdefault("FRAMTID_IMPORT_PAGES", "0")
 
 
 @pytest.fixture(scope="session")

@@ -203,10 +203,31 @@ def test_alt_text_has_the_key_numbers(charts, inputs):
     i40 = proj["years"].index(2040)
     chart = charts[("fan", "NO", "nb")]
     assert fmt_int(proj["total"][0], "nb") in chart.alt
-    assert fmt_approx(proj["quantiles"]["p50"]["total"][i40], "nb") in chart.alt
+    assert fmt_approx(proj["total"][i40], "nb") in chart.alt
     assert "\u00a0" in chart.alt
     assert "Noreg" in charts[("dependency", "NO", "nn")].alt
     assert "Norway" in charts[("pyramid", "NO", "en")].alt
+
+
+def test_fan_line_is_the_main_projection_not_the_median(inputs):
+    """One number, one value: the line, the marked 2040 value, the alt text and the table are
+    the main projection; a simulated median 10 % higher shows nowhere."""
+    import copy
+
+    from framtid.charts import build
+    from framtid.i18n import fmt_approx
+
+    proj = copy.deepcopy(inputs["proj"][KOMMUNE])
+    for key in ("total", "80+"):
+        proj["quantiles"]["p50"][key] = [v * 1.1 for v in proj["quantiles"]["p50"][key]]
+    chart = build("fan", proj, "nb")
+    i40 = proj["years"].index(2040)
+    main, median = proj["total"][i40], proj["quantiles"]["p50"]["total"][i40]
+    row = [r for r in chart.spec["hconcat"][0]["data"]["values"] if r["year"] == 2040][0]
+    assert row["mid"] == round(main, 1)
+    assert fmt_approx(main, "nb") in chart.alt and fmt_approx(median, "nb") not in chart.alt
+    table_row = [r for r in chart.table if r[0] == "2040"][0]
+    assert table_row[1] == fmt_approx(main, "nb")
 
 
 def test_nynorsk_is_its_own_language(charts):

@@ -98,6 +98,18 @@ def test_fmt_int_round_trips_with_babel(x):
 
 
 @settings(max_examples=300, deadline=None)
+@given(finite, st.sampled_from(LANGS))
+def test_fmt_int_is_what_babel_writes(x, lang):
+    """fmt_int groups digits itself (speed); it must equal Babel's #,##0 in every language."""
+    from babel.numbers import format_decimal
+
+    from framtid.i18n import BABEL_LOCALES, _clean
+
+    assert fmt_int(x, lang) == format_decimal(_clean(x, 0), format="#,##0",
+                                              locale=BABEL_LOCALES[lang])
+
+
+@settings(max_examples=300, deadline=None)
 @given(finite, st.integers(min_value=0, max_value=3))
 def test_fmt_dec_round_trips_with_babel(x, digits):
     s = fmt_dec(x, "nb", digits)
@@ -155,8 +167,10 @@ def test_nynorsk_vocabulary():
     for word in ("folketal", "eldre", "innbyggjarar", "Kvinner", "Menn", "Born", "framskriving",
                  "Kjelde", "kommunar", "Noreg"):
         assert word in nn, word
-    for word in ("befolkning", "innbyggere", "Barn", "fremskrevet", "Kilde", "Norge"):
+    for word in ("befolkning", "innbyggere", "Barn", "framskrevet", "Kilde", "Norge"):
         assert word in nb, word
+    # One form in bokmål: «framskriving» (as the credit line), never «fremskriving».
+    assert "fremskr" not in nb.lower()
     # Bokmål forms that must not leak into nynorsk.
     for word in ("innbyggere", "Kilde", "kommuner ", "hvor ", "hver ", " fra ", "ikke "):
         assert word not in nn, word

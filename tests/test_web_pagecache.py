@@ -92,3 +92,34 @@ def test_warm_urls_start_with_norway(ctx):
     assert urls[1] == "/nb/region/NO"
     assert len(urls) == len(set(urls))
     assert "/nb/region/34" in urls and "/en/region/BA005" in urls
+
+
+def test_import_renders_pages_beside_the_new_store_before_the_swap(tmp_path, shared_data,
+                                                                   monkeypatch):
+    """`data import` with pages: the pages are rendered for the new store file before it is
+    swapped in, under its version, so a server started afterwards serves them without
+    computing anything; a running server's folder is not removed by the build."""
+    from fastapi.testclient import TestClient
+
+    from framtid.pipeline import import_snapshot
+    from framtid.web import prebuild
+    from framtid.web.app import create_app
+
+    urls = ["/nb/region/BA131", "/nn/region/BA131"]   # a small BA-region: a short test
+    monkeypatch.setattr(prebuild, "prebuild_urls", lambda regions: urls)
+    store = tmp_path / "framtid.duckdb"
+    old_folder = tmp_path / "web-cache" / "pages" / "someone-else-1"
+    old_folder.mkdir(parents=True)
+    seen = []
+    import_snapshot(shared_data, store, pages=lambda d, t, url: seen.append((d, t, url)))
+    assert seen[0] == (0, 2, "") and seen[-1] == (2, 2, "/nn/region/BA131")
+    assert old_folder.exists()                       # not the build's to remove
+    assert not (tmp_path / "workshop.sqlite").exists()   # pages only: no workshop opened
+    app = create_app(store, disk_cache=True)
+    with TestClient(app) as c:
+        for url in urls:
+            r = c.get(url)
+            assert r.status_code == 200 and "Hábmer - Hamarøy" in r.text
+        assert app.state.pages.flight.computed == 0      # both read from disk
+        assert c.get("/en/region/BA131").status_code == 200
+        assert app.state.pages.flight.computed == 1      # not built: computed on demand

@@ -137,3 +137,35 @@ def test_map_click_opens_the_kommune(browser, server):
         assert "/nb/region/" in t.page.url
     finally:
         t.close()
+
+
+def test_map_enter_on_a_focused_kommune_opens_it(browser, server):
+    """Keyboard: Tab reaches the map's kommuner (one tab stop), the arrow keys move between
+    them, Enter opens the focused kommune's page; the map stays free of axe violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    t = PhoneTab(browser, server["url"], 1366)
+    try:
+        t.goto("/nb/")
+        t.wait_for_charts()
+        links = t.page.locator('[data-kind="map"] .chart-view svg path[role="link"]')
+        assert links.count() == len(server["app"].state.ctx.regions.all("kommune"))
+        res = Axe().run(t.page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        assert res.violations_count == 0, res.generate_report()
+        on_map = "() => document.activeElement?.closest?.('[data-kind=map]') !== null"
+        for _ in range(200):                     # Tab through the page until the map
+            t.page.keyboard.press("Tab")
+            if t.page.evaluate(on_map):
+                break
+        assert t.page.evaluate(on_map), "Tab never reached the map"
+        first = t.page.evaluate("() => document.activeElement.dataset.code")
+        t.page.keyboard.press("ArrowRight")
+        code = t.page.evaluate("() => document.activeElement.dataset.code")
+        assert code and code != first
+        name = t.page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        t.page.keyboard.press("Enter")
+        t.page.wait_for_url(f"**/nb/region/{code}", wait_until="commit")
+        t.page.wait_for_load_state()
+        assert name.split(" (")[0] in t.page.locator("h1").inner_text()
+    finally:
+        t.close()

@@ -130,27 +130,76 @@ def _check_port(host: str, port: int) -> None:
 
 
 # --- data -------------------------------------------------------------------------------------
+PAGES_OPTION = typer.Option(
+    True, "--pages/--no-pages", envvar="FRAMTID_IMPORT_PAGES",
+    help="Render the web pages of Norway, the fylker and the BA-regions (every language) for "
+         "the new store before it is swapped in, so that `serve` answers them at once "
+         "(a few minutes).")
+
+
+class _PageBar:
+    """A Rich progress bar for the pages rendered before the swap (pipeline `pages` callback);
+    it replaces the spinner `status` while it runs."""
+
+    def __init__(self, status=None):
+        self.status = status
+        self.bar = None
+        self.task = None
+
+    def __call__(self, done: int, total: int, url: str) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn)
+
+        if self.bar is None:
+            if self.status is not None:
+                self.status.stop()
+            self.bar = Progress(TextColumn("Web pages"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), TextColumn("[dim]{task.fields[url]}"),
+                                console=err)
+            self.bar.start()
+            self.task = self.bar.add_task("pages", total=total, url="")
+        self.bar.update(self.task, completed=done, url=url)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
 @data_app.command("import")
 def data_import(folder: Path = typer.Argument(..., help="Snapshot folder (layout of shared/data)"),
-                as_json: bool = typer.Option(False, "--json")) -> None:
+                as_json: bool = typer.Option(False, "--json"),
+                pages: bool = PAGES_OPTION) -> None:
     """Load a snapshot folder; the old store stays until the new one is complete."""
     from .pipeline import import_snapshot
 
     _writable_file(state.db, "--db")
-    with err.status("Importing snapshot…"):
-        st = import_snapshot(folder, state.db, _progress)
+    with err.status("Importing snapshot…") as status:
+        bar = _PageBar(status)
+        try:
+            st = import_snapshot(folder, state.db, _progress, pages=bar if pages else False)
+        finally:
+            bar.close()
     _status_out(st, as_json)
 
 
 @data_app.command("update")
 def data_update(as_json: bool = typer.Option(False, "--json"),
                 base_url: Optional[str] = typer.Option(None, help="PxWebApi v2 base URL"),
-                klass_url: Optional[str] = typer.Option(None, help="KLASS base URL")) -> None:
+                klass_url: Optional[str] = typer.Option(None, help="KLASS base URL"),
+                pages: bool = PAGES_OPTION) -> None:
     """Fetch population and SSB's projections from SSB live; swap in atomically."""
     from .pipeline import update_from_ssb
 
     _writable_file(state.db, "--db")
-    st = update_from_ssb(state.db, base_url=base_url, klass_url=klass_url, progress=_progress)
+    bar = _PageBar()
+    try:
+        st = update_from_ssb(state.db, base_url=base_url, klass_url=klass_url,
+                             progress=_progress, pages=bar if pages else False)
+    finally:
+        bar.close()
     _status_out(st, as_json)
 
 

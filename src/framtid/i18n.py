@@ -66,9 +66,16 @@ def _clean(x: float, digits: int) -> Decimal:
     return q + 0 if q != 0 else Decimal(0).quantize(q)
 
 
+_GROUP = {"nb": NBSP, "nn": NBSP, "en": ","}   # what Babel's #,##0 gives (tests/test_i18n.py)
+
+
 def fmt_int(x: float, lang: str) -> str:
-    """Whole number with locale grouping: nb/nn «33 817» (NBSP), en «33,817»."""
-    return format_decimal(_clean(x, 0), format=_pattern(0), locale=_locale(lang))
+    """Whole number with locale grouping: nb/nn «33 817» (NBSP), en «33,817».
+
+    Written here rather than by Babel (same result, a test checks it): a page formats
+    thousands of numbers (chart tables), and Babel takes ~0.1 ms for each."""
+    n = int(_clean(x, 0))
+    return f"{n:,}".replace(",", _GROUP[check_lang(lang)])
 
 
 def fmt_dec(x: float, lang: str, digits: int = 1) -> str:

@@ -14,6 +14,32 @@ from .sources.snapshot import SSB_LICENCE, Dataset, Provenance, read_snapshot
 from .store import Store, import_lock, is_ready, merge_tables, write_dataset
 
 Progress = Callable[[str], None]
+# pages(done, total, url): the web pages rendered for the new store before the swap.
+PageProgress = Callable[[int, int, str], None]
+
+
+def _pages_hook(pages: bool | PageProgress, progress: Progress):
+    """`before_swap` for write_dataset: render the aggregate web pages (Norway, fylker,
+    BA-regions, home and method, every language) for the new store file, so that the first
+    visitor after the swap is served from the page cache (web/prebuild.py). A failure there is
+    reported and does not stop the import: the server then computes the pages on demand."""
+    if not pages:
+        return None
+
+    def build(new_file: Path) -> None:
+        from .web.prebuild import build_pages
+
+        progress("Rendering the web pages for Norway, the fylker and the BA-regions")
+        try:
+            res = build_pages(new_file, None if pages is True else pages)
+        except Exception as exc:  # noqa: BLE001 - pages are a convenience, the data is not
+            progress(f"Web pages not prebuilt ({type(exc).__name__}: {exc}); the server "
+                     "renders them on first request")
+            return
+        progress(f"{res['pages']} web pages ready in {res['seconds']:.0f} s"
+                 + (f"; {len(res['failed'])} left for the server" if res["failed"] else ""))
+
+    return build
 
 
 def _one_at_a_time(fn):
@@ -32,12 +58,15 @@ def _one_at_a_time(fn):
 
 
 @_one_at_a_time
-def import_snapshot(folder: Path | str, db_path: Path, progress: Progress = lambda s: None) -> dict:
-    """Validate a snapshot folder completely, then swap it in as the new store."""
+def import_snapshot(folder: Path | str, db_path: Path, progress: Progress = lambda s: None,
+                    pages: bool | PageProgress = False) -> dict:
+    """Validate a snapshot folder completely, then swap it in as the new store. `pages` (True or
+    a progress callback): render the aggregate web pages for it before the swap."""
     progress(f"Reading and checking {folder}")
     ds = read_snapshot(folder)
     progress("Writing the store (built aside, then swapped in)")
-    write_dataset(db_path, ds, origin=f"snapshot {Path(folder).resolve()}")
+    write_dataset(db_path, ds, origin=f"snapshot {Path(folder).resolve()}",
+                  before_swap=_pages_hook(pages, progress))
     return status(db_path)
 
 
@@ -55,7 +84,8 @@ def ensure_store(db_path: Path, progress: Progress = lambda s: None) -> None:
 @_one_at_a_time
 def update_from_ssb(db_path: Path, *, base_url: str | None = None, klass_url: str | None = None,
                     progress: Progress = lambda s: None, projection_table: str = "14746",
-                    client_options: dict | None = None) -> dict:
+                    client_options: dict | None = None,
+                    pages: bool | PageProgress = False) -> dict:
     """Fetch population (07459), SSB's latest regional projection and KLASS 131; swap atomically.
 
     07459 is asked for today's kommune codes (KLASS) and Norway, all years the table has. SSB
@@ -66,7 +96,8 @@ def update_from_ssb(db_path: Path, *, base_url: str | None = None, klass_url: st
     rounds) is asked for every kommune and Norway, alternatives MMMM, LLML and HHMH, all ages
     and years; ages are summed into SSB's age groups (and sexes, if the table has them) and
     replace that round's rows in `official_projection`, keeping the other rounds. Both are
-    written in one swap: if either fails, the store stays as it was.
+    written in one swap: if either fails, the store stays as it was. `pages`: as for
+    `import_snapshot`, the aggregate web pages are rendered for the new store before the swap.
     Reference tables (mortality, fertility, care, maps) come from a snapshot first.
     """
     from .sources import klass_client, pxweb
@@ -109,7 +140,7 @@ def update_from_ssb(db_path: Path, *, base_url: str | None = None, klass_url: st
     progress(f"Fetching SSB's regional projection (table {projection_table})")
     ds.add("official_projection", *_official_update(store, client, projection_table, known,
                                                     today))
-    merge_tables(db_path, ds, origin="ssb live update")
+    merge_tables(db_path, ds, origin="ssb live update", before_swap=_pages_hook(pages, progress))
     return status(db_path)
 
 

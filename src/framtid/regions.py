@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +61,10 @@ class Regions:
             names = {reg.name, reg.official_name, *reg.official_name.split(" - ")}
             for n in names:
                 self._keys.append((fold(n), reg))
+        # find() results by (text, limit): one fuzzy pass per distinct query and store version
+        # (a Regions object lives for one version); bounded, oldest out first.
+        self._found: OrderedDict[tuple[str, int], list[Region]] = OrderedDict()
+        self._found_lock = threading.Lock()
 
     # --- lookup -------------------------------------------------------------------------
     def all(self, level: str | None = None) -> list[Region]:
@@ -109,11 +115,26 @@ class Regions:
             return ordered[0]
         raise UnknownRegion(text, [f"{r.code} {r.name}" for r in self.find(text)[:3]])
 
+    FOUND_MAX = 2048
+
     def find(self, text: str, limit: int = 10) -> list[Region]:
         """Ranked search: exact, prefix, word prefix, substring, then typo-tolerant. Text longer
-        than MAX_QUERY characters matches nothing (and costs nothing)."""
+        than MAX_QUERY characters matches nothing (and costs nothing). Remembered per query."""
         if too_long(text.strip()):
             return []
+        with self._found_lock:
+            hit = self._found.get((text, limit))
+            if hit is not None:
+                self._found.move_to_end((text, limit))
+                return list(hit)
+        found = self._find(text, limit)
+        with self._found_lock:
+            self._found[(text, limit)] = found
+            while len(self._found) > self.FOUND_MAX:
+                self._found.popitem(last=False)
+        return list(found)
+
+    def _find(self, text: str, limit: int) -> list[Region]:
         key = fold(text)
         if not key:
             return []

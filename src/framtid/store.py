@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 import numpy as np
@@ -89,8 +89,11 @@ def import_lock(db_path: Path) -> Iterator[Path]:
         os.close(fd)
 
 
-def write_dataset(db_path: Path, ds: Dataset, *, origin: str) -> None:
-    """Build the store aside from `ds` and swap it in atomically."""
+def write_dataset(db_path: Path, ds: Dataset, *, origin: str,
+                  before_swap: Callable[[Path], None] | None = None) -> None:
+    """Build the store aside from `ds` and swap it in atomically. `before_swap(new_file)` runs
+    once the new file is complete and closed, before it replaces the old one (the web pages are
+    rendered for it there: web/prebuild.py); if it fails, nothing is swapped."""
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(db_path.name + ".new")
@@ -121,6 +124,8 @@ def write_dataset(db_path: Path, ds: Dataset, *, origin: str) -> None:
         con.close()                       # moved into place only once closed and on disk
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        if before_swap is not None:
+            before_swap(tmp)
         os.replace(tmp, db_path)
     except BaseException:
         con.close()
@@ -129,14 +134,15 @@ def write_dataset(db_path: Path, ds: Dataset, *, origin: str) -> None:
         raise
 
 
-def merge_tables(db_path: Path, new_tables: Dataset, *, origin: str) -> None:
+def merge_tables(db_path: Path, new_tables: Dataset, *, origin: str,
+                 before_swap: Callable[[Path], None] | None = None) -> None:
     """Replace some tables (e.g. after `data update`) keeping the rest, atomically."""
     old = read_all(db_path) if Path(db_path).exists() else Dataset()
     by_name = {p.table: p for p in old.provenance}
     for p in new_tables.provenance:
         by_name[p.table] = p
     merged = Dataset(tables={**old.tables, **new_tables.tables}, provenance=list(by_name.values()))
-    write_dataset(db_path, merged, origin=origin)
+    write_dataset(db_path, merged, origin=origin, before_swap=before_swap)
 
 
 def read_all(db_path: Path) -> Dataset:
@@ -260,7 +266,9 @@ class Store:
         return self.cached("regions", lambda: self.query("SELECT * FROM regions"))
 
     def provenance(self) -> pd.DataFrame:
-        return self.query("SELECT * FROM provenance ORDER BY \"table\"")
+        """Read once per store version (every page shows the data's date): do not modify."""
+        return self.cached("provenance", lambda: self.query(
+            "SELECT * FROM provenance ORDER BY \"table\""))
 
     def population_cube(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """(years, kommune codes, P[year, kommune, sex, age]) as float64; NaN where missing."""

@@ -1,7 +1,10 @@
-"""Fan charts: total population and persons 80+ with 80 % and 95 % bands and the median line.
+"""Fan charts: total population and persons 80+: the main projection's line with the 80 % and
+95 % bands of the simulated futures around it.
 
-Bands come from `projection["quantiles"]` (p2_5, p10, p50, p90, p97_5); without quantiles the
-chart shows the projection's own line and says that uncertainty was not computed. The tinted
+The line is the deterministic main projection, the one figure every page shows (cards, story,
+pyramid, simulator: docs/method.md, «One number, one value»); the bands come from
+`projection["quantiles"]` (p2_5, p10, p90, p97_5); without quantiles the chart says that
+uncertainty was not computed. The tinted
 bands are decorative: their edges are drawn as thin lines in the series colour (3:1 or more),
 and the table carries every number.
 
@@ -74,7 +77,7 @@ def ssb_note(projection: dict, lang: str, year: int | None = None) -> str:
         return t("fan.ssb.none", lang, region=name)
     q = _quantiles(projection, "total")
     i = base.years(projection).index(year)
-    ours = q["p50"][i] if q else _series(projection, "total")[i]
+    ours = _series(projection, "total")[i]
     text = t("fan.ssb.compare", lang, round=ssb["round"], year=year,
              ssb=fmt_approx(theirs, lang), ours=fmt_approx(ours, lang))
     if q is None or q["p10"][i] <= theirs <= q["p90"][i]:
@@ -94,6 +97,14 @@ def ssb_note(projection: dict, lang: str, year: int | None = None) -> str:
             direction=t("fan.ssb.more" if diff[g] > 0 else "fan.ssb.fewer", lang),
             component=t(f"fan.ssb.component.{COMPONENT[g]}", lang))
     return f"{text} {why}"
+
+
+def _num(x: float, year: int, ys: list[int], lang: str) -> str:
+    """A count as every page writes it: exact in the base year, projected after it
+    (framtid.display: one value per quantity)."""
+    from ..display import text
+
+    return text(x, "count", lang, projected=year != ys[0])
 
 
 def _series(projection: dict, key: str) -> list[float]:
@@ -129,15 +140,16 @@ def _panel(projection: dict, key: str, lang: str, label: str, year: int,
     has_ssb = any(v is not None for v in ssb_values.values())
     rows = []
     for i, y in enumerate(ys):
-        mid = q["p50"][i] if q else main[i]
-        row = {"year": y, "mid": round(mid, 1), "mid_label": fmt_int(mid, lang)}
+        mid = main[i]
+        row = {"year": y, "mid": round(mid, 1), "mid_label": _num(mid, y, ys, lang)}
         if ssb_values.get(y) is not None:
             row["ssb"] = ssb_values[y]
             row["ssb_label"] = fmt_int(ssb_values[y], lang)
         if q:
             row.update({k: round(q[k][i], 1) for k in ("p2_5", "p10", "p90", "p97_5")})
-            row["r80"] = f"{fmt_int(q['p10'][i], lang)}–{fmt_int(q['p90'][i], lang)}"
-            row["r95"] = f"{fmt_int(q['p2_5'][i], lang)}–{fmt_int(q['p97_5'][i], lang)}"
+            row["r80"] = f"{_num(q['p10'][i], y, ys, lang)}–{_num(q['p90'][i], y, ys, lang)}"
+            row["r95"] = (f"{_num(q['p2_5'][i], y, ys, lang)}–"
+                          f"{_num(q['p97_5'][i], y, ys, lang)}")
         rows.append(row)
     x = {"field": "year", "type": "quantitative",
          "scale": {"domain": [ys[0], ys[-1]], "nice": False, "zero": False},
@@ -239,10 +251,10 @@ def build(projection: dict, lang: str, *, year: int | None = None, projection_da
     if has_q:
         qt, qo = _quantiles(projection, "total"), _quantiles(projection, "80+")
         alt = t("fan.alt", lang, region=name, base_year=y0, year=year,
-                total_base=fmt_int(total[i0], lang), total_mid=fmt_approx(qt["p50"][i1], lang),
+                total_base=fmt_int(total[i0], lang), total_mid=fmt_approx(total[i1], lang),
                 total_lo=fmt_approx(qt["p10"][i1], lang),
                 total_hi=fmt_approx(qt["p90"][i1], lang),
-                old_base=fmt_int(old[i0], lang), old_mid=fmt_approx(qo["p50"][i1], lang),
+                old_base=fmt_int(old[i0], lang), old_mid=fmt_approx(old[i1], lang),
                 old_lo=fmt_approx(qo["p10"][i1], lang), old_hi=fmt_approx(qo["p90"][i1], lang))
     else:
         alt = t("fan.alt.noq", lang, region=name, base_year=y0, year=year,
@@ -266,13 +278,13 @@ def build(projection: dict, lang: str, *, year: int | None = None, projection_da
         rows = []
         for i, y in enumerate(ys):
             def rng(q, a, b):
-                return f"{fmt_int(q[a][i], lang)}–{fmt_int(q[b][i], lang)}"
-            rows.append([str(y), fmt_int(qt["p50"][i], lang), rng(qt, "p10", "p90"),
-                         rng(qt, "p2_5", "p97_5"), fmt_int(qo["p50"][i], lang),
+                return f"{_num(q[a][i], y, ys, lang)}–{_num(q[b][i], y, ys, lang)}"
+            rows.append([str(y), _num(total[i], y, ys, lang), rng(qt, "p10", "p90"),
+                         rng(qt, "p2_5", "p97_5"), _num(old[i], y, ys, lang),
                          rng(qo, "p10", "p90"), rng(qo, "p2_5", "p97_5")])
     else:
         header = [t("table.year", lang), lt, lo]
-        rows = [[str(y), fmt_int(total[i], lang), fmt_int(old[i], lang)]
+        rows = [[str(y), _num(total[i], y, ys, lang), _num(old[i], y, ys, lang)]
                 for i, y in enumerate(ys)]
     ssb = ssb_main(projection)
     meta = {"year": year, "base_year": y0, "quantiles": has_q,

@@ -285,6 +285,14 @@ def build_regions(loc: pd.DataFrame, kommune_names: dict[str, str],
     for bcode, group in loc.groupby("ba_region_code", sort=True):
         fylke = group["county_code"].mode().iloc[0]  # BA-regions may cross fylke borders
         name = group["ba_region_name"].iloc[0]
+        # A BA-region named after one of its kommuner carries that kommune's official name:
+        # one form per name everywhere («Hábmer - Hamarøy», never also «Hamarøy - Hábmer»;
+        # «Fauske - Fuossko», not an older spelling), in the order its språkvedtak gives.
+        for k, k_name in zip(group["municipality_code"], group["municipality_name"]):
+            k_official = kommune_names.get(k, k_name)
+            if " - " in name and norwegian_form(k_official) == norwegian_form(name):
+                name = k_official
+                break
         rows.append(dict(code=f"BA{bcode}", level="ba", name=norwegian_form(name),
                          official_name=name,
                          fylke=fylke, ba=f"BA{bcode}", parent="NO"))

@@ -304,12 +304,15 @@ def choose(builder: FactsBuilder, facts: Facts, lever_max: dict[str, float] | No
                  "places_then": r.at("institution_places", y)}
             add("elderly80", d, own("healthy_ageing"))
         elif beat_id == "hundred":
-            share80 = r.at("share_80_plus", y)
-            add("hundred", {"per100_80": share80 * 100, "per100_67": r.at("share_67_plus", y) * 100,
-                            "per100_0_19": r.at("age_0_19", y) / r.at("population", y) * 100,
-                            "per100_80_now": r.at("share_80_plus", base) * 100,
-                            "norway_per100_80": no.at("share_80_plus", y) * 100,
-                            "born_now_age_then": y - base},
+            # The same whole persons the icon chart draws (largest remainder, sums to 100), so
+            # the headline never says 7 where the chart shows 8.
+            from ..charts.icons import counts
+
+            n, n0 = counts(facts.projection, y), counts(facts.projection, base)
+            n_no = counts(builder.projection("NO"), y)
+            add("hundred", {"per100_80": n["80+"], "per100_67": n["67-79"] + n["80+"],
+                            "per100_0_19": n["0-19"], "per100_80_now": n0["80+"],
+                            "norway_per100_80": n_no["80+"], "born_now_age_then": y - base},
                 own("healthy_ageing", "care_users"))
         elif beat_id == "kindergarten":
             add("kindergarten", {**_group(facts, "children_1_5", y)},

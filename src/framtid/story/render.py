@@ -4,7 +4,6 @@ write the story as JSON, Markdown or HTML."""
 from __future__ import annotations
 
 import html
-import math
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -13,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..i18n import LANGS, check_lang, fmt_dec, fmt_int, t  # noqa: F401  (LANGS re-exported)
 from ..consequences.parameters import DEFAULTS as _PARAMS
+from ..display import people as _display_people
 from .beats import choose
 from .facts import FactsBuilder
 
@@ -26,15 +26,9 @@ ACTION_DEFAULTS = {"lever": None, "value": None, "kind": "kommune", "already": F
 PARAMS_VIEW = {k: p.value for k, p in _PARAMS.items()}
 
 
-def people(x: float) -> float:
-    """Round a count of people so that it does not pretend precision a projection lacks."""
-    x = float(x)
-    if abs(x) < 100:
-        return round(x)
-    if abs(x) < 1000:
-        return round(x, -1)
-    digits = int(math.floor(math.log10(abs(x)))) + 1
-    return round(x, -(digits - 3)) if digits > 4 else round(x, -2)
+# A projected count rounded as on every page (framtid.display: one number, one value; 3 129 is
+# «3 130» in the story as on the cards, not «3 100»).
+people = _display_people
 
 
 MILLION = {"nb": "millioner", "nn": "millionar", "en": "million"}

@@ -246,11 +246,14 @@ def debug_enabled() -> bool:
 
 
 def create_app(db_path: Path | str | None = None, *, services: Services | None = None,
-               warm: bool = False, disk_cache: bool | None = None) -> FastAPI:
+               warm: bool = False, disk_cache: bool | None = None,
+               workshop: bool = True) -> FastAPI:
     """One app over one store. `db_path` defaults to $FRAMTID_HOME/framtid.duckdb.
 
     `warm`: render the expensive pages in the background at start (Norway first). `disk_cache`
-    (default: as `warm`): keep rendered pages on disk beside the store, for the next start."""
+    (default: as `warm`): keep rendered pages on disk beside the store, for the next start.
+    `workshop`: mount the Fremtidsverksted (False when pages are only rendered, web/prebuild.py:
+    its database is not opened)."""
     from .. import config
 
     ctx = services.ctx if services is not None else Context(Path(db_path or
@@ -278,6 +281,8 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
 
     disk = warm if disk_cache is None else disk_cache
     app.state.pages = PageCache(app.state.assets.cache_dir if disk else None, ctx.store.version)
+    # Compare pages: any combination of up to four regions, so memory only and small.
+    app.state.compare_pages = PageCache(None, ctx.store.version, max_bytes=16 * 2**20)
 
     templates = Jinja2Templates(directory=str(TEMPLATES))
     from .render import install
@@ -309,9 +314,10 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
     app.include_router(build_router(svc))
     app.include_router(pages_router)
 
-    from ..workshop.routes import mount as mount_workshop
+    if workshop:
+        from ..workshop.routes import mount as mount_workshop
 
-    mount_workshop(app, ctx.db_path)   # Framtidsverksted: its own routes, database and pages
+        mount_workshop(app, ctx.db_path)   # Framtidsverksted: its own routes, database and pages
 
     from .pages import error_page
 
@@ -376,6 +382,12 @@ def _warm(app: FastAPI) -> None:
     try:
         app.state.assets.vega_path()
         svc: Services = app.state.services
+        if svc.has_projection:
+            # The model fit and the stochastic parameters, which the first kommune page needs
+            # (the aggregate pages may already be on disk: web/prebuild.py); one kommune's run.
+            from .views import STORY_PATHS
+
+            svc.projection(svc.ctx.regions.all("kommune")[0].code, paths=STORY_PATHS)
         svc.history("NO")
         svc.backtest(app.state.assets.cache_dir)
         svc.trackrecord(app.state.assets.cache_dir)

@@ -14,7 +14,8 @@ rendered HTML is kept:
 changed story text never serves pages rendered by older code. The store version is read once per
 request by the caller and passed in; a page computed for a version that is no longer current is
 returned to its caller but never kept. `warm_urls` lists what the server renders at start (Norway
-first), so that the first visitor does not wait.
+first), so that the first visitor does not wait; `data import` and `data update` render the same
+pages beside the new store before the swap (web/prebuild.py).
 """
 
 from __future__ import annotations
@@ -88,8 +89,9 @@ class PageCache:
     """HTML bodies by (store version, key); see the module docstring."""
 
     def __init__(self, cache_dir: Path | None, current_version: Callable[[], int],
-                 max_bytes: int = 96 * 2**20, build: str | None = None):
+                 max_bytes: int = 96 * 2**20, build: str | None = None, prune: bool = True):
         self.build = build or build_id()
+        self.prune = prune            # remove other versions' folders (not when building aside)
         self.root = Path(cache_dir) / "pages" if cache_dir is not None else None
         self._version = current_version
         self.max_bytes = max_bytes
@@ -117,7 +119,7 @@ class PageCache:
         self._mem.clear()
         self._bytes = 0
         self._seen = current
-        if self.root is not None and self.root.exists():
+        if self.prune and self.root is not None and self.root.exists():
             keep = self._dir(current).name
             for d in self.root.iterdir():
                 if d.is_dir() and d.name != keep:

@@ -213,16 +213,17 @@ def region_page(request: Request, lang: str, code: str):
     return page
 
 
-def cached(request: Request, key: str, build) -> HTMLResponse:
-    """A page from the page cache (web/pagecache.py) under the store version read now; `build`
-    returns (HTMLResponse, keep) and runs once for all concurrent requests of the same key."""
+def cached(request: Request, key: str, build, cache=None) -> HTMLResponse:
+    """A page from the page cache (web/pagecache.py; `cache`: another one, e.g. the compare
+    pages' memory cache) under the store version read now; `build` returns (HTMLResponse,
+    keep) and runs once for all concurrent requests of the same key."""
     version = _svc(request).ctx.store.version()
 
     def body():
         resp, keep = build()
         return resp.body, keep and resp.status_code == 200
 
-    return HTMLResponse(request.app.state.pages.get(key, version, body))
+    return HTMLResponse((cache or request.app.state.pages).get(key, version, body))
 
 
 def _region_html(request: Request, lang: str, reg) -> HTMLResponse:
@@ -338,11 +339,23 @@ def compare_page(request: Request, lang: str):
     svc = _svc(request)
     raw = request.query_params.getlist("r")[:4]
     regs, fields = V.resolve_inputs(svc, raw)
-    view = V.compare_view(svc, regs, lang) if len(regs) >= 2 else None
     status = 422 if any(f["error"] for f in fields) else 200
-    return render(request, "compare.html", lang, "compare", i18n.t("compare.title", lang),
-                  status=status, fields=fields, view=view, asked=bool(raw),
-                  year=STORY_YEAR)
+
+    def build():
+        view = V.compare_view(svc, regs, lang) if len(regs) >= 2 else None
+        return render(request, "compare.html", lang, "compare", i18n.t("compare.title", lang),
+                      status=status, fields=fields, view=view, asked=bool(raw),
+                      year=STORY_YEAR, switch_query=None if status != 200 else urlencode(
+                          [("r", f["region"].code if f["region"] else "") for f in fields
+                           ][:len(raw)]))
+
+    if status != 200:
+        return build()
+    # One page per normalised combination («hamar» and «3403» are one region; the order and
+    # the empty fields stay as asked), language and store version, in a bounded memory cache.
+    key = f"/{lang}/compare?" + ",".join(f["region"].code if f["region"] else "" for f in fields)
+    return cached(request, key + f"&asked={int(bool(raw))}", lambda: (build(), True),
+                  cache=request.app.state.compare_pages)
 
 
 # --- method ---------------------------------------------------------------------------------
@@ -353,9 +366,9 @@ def method_page(request: Request, lang: str):
     svc = _svc(request)
     cache_dir = request.app.state.assets.cache_dir
 
-    def build():
-        backtest = svc.backtest(cache_dir, wait=0.5)
-        trackrecord = svc.trackrecord(cache_dir, wait=0.5)
+    def build():   # never waits: until both are done (import, or start) the page says so
+        backtest = svc.backtest(cache_dir)
+        trackrecord = svc.trackrecord(cache_dir)
         done = backtest is not None and trackrecord is not None
         return _method_html(request, lang, backtest, trackrecord), done
 
@@ -393,6 +406,9 @@ def asset(request: Request, name: str):
 def api_docs(request: Request):
     from .apidocs import operations
 
-    schema = request.app.openapi()
-    return render(request, "api_docs.html", "en", "api", "framtid API", schema=schema,
-                  ops=operations(schema))
+    def build():
+        schema = request.app.openapi()
+        return render(request, "api_docs.html", "en", "api", "framtid API", schema=schema,
+                      ops=operations(schema)), True
+
+    return cached(request, "/api/docs", build)

@@ -33,16 +33,18 @@ def _num(v) -> str:
     return str(int(f)) if f == int(f) else f"{f:.4g}"
 
 
-def switch_url(request: Request, to_lang: str) -> str:
-    """The same page in another language (path prefix swapped; query string kept)."""
+def switch_url(request: Request, to_lang: str, query: str | None = None) -> str:
+    """The same page in another language (path prefix swapped; query string kept, or `query`
+    for a page kept in a cache under a normalised query)."""
     parts = request.url.path.split("/")
     if len(parts) > 1 and parts[1] in i18n.LANGS:
         parts[1] = to_lang
         path = "/".join(parts)
     else:
         path = f"/{to_lang}/"
-    if request.url.query:
-        path += "?" + request.url.query
+    query = request.url.query if query is None else query
+    if query:
+        path += "?" + query
     return path
 
 
@@ -130,7 +132,7 @@ def install(templates: Jinja2Templates, app: FastAPI) -> None:
 
     @pass_context
     def url_switch(c, to_lang: str) -> str:
-        return switch_url(c["request"], to_lang)
+        return switch_url(c["request"], to_lang, c.get("switch_query"))
 
     def hit_name(reg) -> str:
         """A search hit: the official name where it has a Sámi/Kven form, else the plain name

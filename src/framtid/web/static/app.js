@@ -70,16 +70,77 @@ window.addEventListener("resize", debounce(() => {
   });
 }, 250));
 
-// The national map: a click on a kommune opens its page (keyboard users have the table's links
-// and the kommune list below the map).
+// The national map: a click on a kommune opens its page, and so does Enter on a kommune with
+// keyboard focus. The kommuner are one tab stop (a roving tabindex): Tab reaches the first in
+// name order, the arrow keys (Home, End) move between them, Enter opens the focused one. For
+// assistive technology the map is a group of links named by kommune; the rest of the picture
+// (legend, decoration) stays hidden, as on every chart (the table repeats it).
 function mapLinks(fig) {
   const lang = LANG;
-  fig._vega.view.addEventListener("click", (event, item) => {
+  const view = fig._vega.view;
+  const open = (code) => { window.location.href = `/${lang}/region/${code}`; };
+  view.addEventListener("click", (event, item) => {
     const code = item?.datum?.properties?.kommunenummer;
-    if (code) window.location.href = `/${lang}/region/${code}`;
+    if (code) open(code);
   });
   const svg = fig.querySelector(".chart-view svg");
-  if (svg) svg.style.cursor = "pointer";
+  if (!svg) return;
+  svg.style.cursor = "pointer";
+  const items = [];
+  (function walk(node) {
+    if (!node) return;
+    const p = node.datum?.properties;
+    if (p?.kommunenummer && node._svg) {
+      items.push({ el: node._svg, code: p.kommunenummer, name: p.kommunenavn || p.name || p.kommunenummer });
+    }
+    if (node.items) node.items.forEach(walk);
+  })(view.scenegraph().root);
+  if (!items.length) return;
+  items.sort((a, b) => a.name.localeCompare(b.name, "nb"));
+  const links = new Set(items.map((it) => it.el));
+  const holders = new Set();
+  for (const el of links) {
+    for (let up = el.parentElement; up && up !== svg; up = up.parentElement) holders.add(up);
+  }
+  (function expose(el) {
+    for (const child of el.children) {
+      if (links.has(child)) continue;
+      if (holders.has(child)) {
+        child.setAttribute("role", "none");
+        child.removeAttribute("aria-label");
+        child.removeAttribute("aria-roledescription");
+        expose(child);
+      } else {
+        child.setAttribute("aria-hidden", "true");
+      }
+    }
+  })(svg);
+  svg.removeAttribute("aria-hidden");
+  svg.removeAttribute("aria-roledescription");
+  svg.setAttribute("role", "group");
+  svg.setAttribute("aria-label", fig.querySelector(".chart-title")?.textContent?.trim() || "");
+  items.forEach((it, i) => {
+    it.el.setAttribute("role", "link");
+    it.el.setAttribute("aria-label", it.name);
+    it.el.removeAttribute("aria-roledescription");
+    it.el.setAttribute("tabindex", i === 0 ? "0" : "-1");
+    it.el.dataset.code = it.code;
+  });
+  svg.addEventListener("keydown", (e) => {
+    const i = items.findIndex((it) => it.el === document.activeElement);
+    if (i < 0) return;
+    if (e.key === "Enter" || e.key === " ") { e.preventDefault(); open(items[i].code); return; }
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+    let j = null;
+    if (step) j = (i + step + items.length) % items.length;
+    else if (e.key === "Home") j = 0;
+    else if (e.key === "End") j = items.length - 1;
+    if (j === null) return;
+    e.preventDefault();
+    items[i].el.setAttribute("tabindex", "-1");
+    items[j].el.setAttribute("tabindex", "0");
+    items[j].el.focus();
+  });
 }
 function embedAll(root = document) { root.querySelectorAll("figure[data-chart]").forEach(embedFigure); }
 
