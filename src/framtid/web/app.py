@@ -252,7 +252,7 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
 
     `warm`: render the expensive pages in the background at start (Norway first). `disk_cache`
     (default: as `warm`): keep rendered pages on disk beside the store, for the next start.
-    `workshop`: mount the Fremtidsverksted (False when pages are only rendered, web/prebuild.py:
+    `workshop`: mount the Framtidsverksted (False when pages are only rendered, web/prebuild.py:
     its database is not opened)."""
     from .. import config
 
