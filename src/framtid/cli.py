@@ -134,7 +134,7 @@ PAGES_OPTION = typer.Option(
     True, "--pages/--no-pages", envvar="FRAMTID_IMPORT_PAGES",
     help="Render the web pages of Norway, the fylker and the BA-regions (every language) for "
          "the new store before it is swapped in, so that `serve` answers them at once "
-         "(a few minutes).")
+         "(minutes: about 530 pages).")
 
 
 class _PageBar:
