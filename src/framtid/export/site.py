@@ -36,7 +36,8 @@ from .scenario import Scenario
 from .text import t
 
 ATTR = re.compile(r'(\s(?:href|src|action))="([^"]*)"')
-ASSET = re.compile(r'(/(?:static|assets)/[A-Za-z0-9._\-/]+)')
+ASSET = re.compile(r'(/(?:static|assets|export/static)/[A-Za-z0-9._\-/]+)')
+ASSET_DIRS = ("/static/", "/assets/", "/export/static/")
 NOTICE = "needs-server"
 DATA_LINK = re.compile(r"^/export/(?:nb|nn|en)/([^/]+\.(?:csv|xlsx))$")
 
@@ -126,7 +127,7 @@ class Site:
             path, _, query = raw.partition("?")
             path, _, frag = path.partition("#")
             key = DATA_LINK.sub(r"/data/\1", _key(path))
-            if key.startswith(("/static/", "/assets/")):
+            if key.startswith(ASSET_DIRS):
                 self.assets.add(key)
                 return m.group(0)
             if key in self.produced:
