@@ -269,15 +269,16 @@ def build_site(ctx, out: str | Path, langs: list[str], codes: Iterable[str] | No
             task = bar.add_task("Static site", total=len(codes) * (len(langs) + 1) +
                                 2 * len(langs))
             # The method page shows the backtest and the track record, which the app computes
-            # in threads (then keeps on disk): wait for both, so that the page is complete, no
-            # thread competes with the pages for the cores and none is cut off at exit.
+            # in threads (once per store version, then kept on disk): started now, so that
+            # they run while the workers write the regions, and waited for before the method
+            # page, so that it is complete and no thread is cut off at exit.
             app = site.client.app
-            app.state.services.backtest(app.state.assets.cache_dir, wait=3600)
-            app.state.services.trackrecord(app.state.assets.cache_dir, wait=3600)
+            svc, cache_dir = app.state.services, app.state.assets.cache_dir
+            svc.backtest(cache_dir)
+            svc.trackrecord(cache_dir)
             for lang in langs:
                 site.page(f"/{lang}/", lang)
-                site.page(f"/{lang}/method", lang)
-                bar.advance(task, 2)
+                bar.advance(task)
             if pool is None:
                 for code in codes:
                     bar.update(task, description=f"Static site: {code}")
@@ -294,7 +295,11 @@ def build_site(ctx, out: str | Path, langs: list[str], codes: Iterable[str] | No
                 pool.join()
                 children_cpu = _children_cpu() - children0
                 pool = None
+            svc.backtest(cache_dir, wait=3600)
+            svc.trackrecord(cache_dir, wait=3600)
             for lang in langs:
+                site.page(f"/{lang}/method", lang)
+                bar.advance(task)
                 site.notice(lang)
             root_home = tmp / langs[0] / "index.html"
             shutil.copyfile(root_home, tmp / "index.html")
