@@ -83,3 +83,57 @@ def test_simulator_name_travels_and_prints(browser, server):  # noqa: F811
         assert not t.page.locator("form.levers").is_visible()
     finally:
         t.close()
+
+
+def test_simulator_computes_and_carries_the_chosen_variant(browser, server):  # noqa: F811
+    """Choosing «Låg vekst» recomputes the page in that variant (through the API), names it on
+    the chart, and puts scenario=low into the address, the share link and the downloads."""
+    t = Tab(browser, server["url"])
+    try:
+        t.goto("/nn/region/3403/simulate")
+        before = t.page.locator('[data-key="population"] [data-cell="scenario"]').inner_text()
+        with t.page.expect_response(lambda r: "/simulation?" in r.url and "scenario=low" in r.url
+                                    and r.status == 200, timeout=60_000):
+            t.page.select_option("#sim-variant", "low")
+        t.page.wait_for_function("() => location.search.includes('scenario=low')",
+                                 timeout=15_000)
+        after = t.page.locator('[data-key="population"] [data-cell="scenario"]').inner_text()
+        assert after != before                      # Hamar grows less in the low variant
+        share = t.page.locator("[data-sim-share]").first.get_attribute("href")
+        assert "scenario=low" in share
+        t.page.wait_for_function(
+            "() => [...document.querySelectorAll('a[data-export-base]')].every(a => "
+            "a.href.includes('scenario=low'))", timeout=15_000)
+        legend = t.page.locator('[data-slot="population"] figure').inner_text()
+        spec = t.page.locator('[data-slot="population"] script.chart-spec').first
+        assert "Scenarioet ditt (låg vekst)" in legend + (spec.text_content() or "")
+        api = t.page.evaluate("async () => (await (await fetch("
+                              "'/api/regions/3403/simulation?lang=nn&scenario=low')).json())"
+                              ".rows.find(r => r.indicator === 'population').scenario_text")
+        assert api == after                         # the page shows what the API computes
+    finally:
+        t.close()
+
+
+def test_embed_code_gets_the_browsers_origin(browser, server):  # noqa: F811
+    t = Tab(browser, server["url"])
+    try:
+        t.goto("/nb/region/3403")
+        box = t.page.locator("textarea[data-embed-path]").first
+        t.page.wait_for_function(
+            "() => document.querySelector('textarea[data-embed-path]').dataset.embedOrigin",
+            timeout=15_000)
+        assert box.input_value().startswith(f'<iframe src="{server["url"]}/embed/nb/3403/')
+        note = t.page.locator("textarea[data-embed-path] + p.hint").first
+        assert note.get_attribute("hidden") is not None
+    finally:
+        t.close()
+    nojs = Tab(browser, server["url"], js=False)
+    try:
+        nojs.goto("/nb/region/3403")
+        box = nojs.page.locator("textarea[data-embed-path]").first
+        assert box.input_value().startswith('<iframe src="/embed/nb/3403/')
+        nojs.page.locator("details.embed-code summary").first.click()
+        assert nojs.page.locator("textarea[data-embed-path] + p.hint").first.is_visible()
+    finally:
+        nojs.close()

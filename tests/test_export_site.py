@@ -7,15 +7,27 @@ import pytest
 
 from test_cli import framtid
 
+
+def _site_cli(db_path, *args):
+    """`framtid site …` in a subprocess, with time for a fresh store's track record (the
+    method page waits for it; computed once per store version under a loaded machine)."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "framtid.cli", "--db", str(db_path), "site", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+
 REGIONS = "3403,NO,34,BA016"
 
 
 @pytest.fixture(scope="module")
 def site(db_path, tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "www"
-    r = framtid(db_path, "site", "--out", str(out), "--lang", "nb,nn", "--regions", REGIONS)
+    r = _site_cli(db_path, "--out", str(out), "--lang", "nb,nn", "--regions", REGIONS,
+                  "--jobs", "2")
     assert r.returncode == 0, r.stderr
     assert "no broken internal link" in r.stderr
+    assert "2 processes" in r.stderr
     return out
 
 
@@ -30,6 +42,28 @@ def test_static_site_link_check(site):
             assert (site / "data" / f"{code}.xlsx").is_file()
     assert (site / "index.html").is_file() and (site / "nb" / "method" / "index.html").is_file()
     assert any((site / "assets").glob("vega-bundle-*.js"))
+    assert (site / "export" / "static" / "embed.js").is_file()   # the embed code's script
+    method = (site / "nb" / "method" / "index.html").read_text("utf-8")
+    assert "Treffsikkerheten regnes ut akkurat nå" not in method  # backtest and track record
+    assert not (site.parent / "www.new").exists()                 # built aside, swapped in
+
+
+def test_one_process_writes_the_same_site(site, ctx, tmp_path):
+    """--jobs 1 (everything in this process) writes the same files as the worker processes,
+    and the same data."""
+    from framtid.export.site import build_site, link_check
+
+    out = tmp_path / "www1"
+    res = build_site(ctx, out, ["nb", "nn"], REGIONS.split(","), jobs=1)
+    assert res["jobs"] == 1 and res["cpu_seconds"] > 0
+    files = {p.relative_to(out) for p in out.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(site) for p in site.rglob("*") if p.is_file()}
+    for code in REGIONS.split(","):
+        a = (out / "data" / f"{code}.csv").read_text("utf-8").splitlines()
+        b = (site / "data" / f"{code}.csv").read_text("utf-8").splitlines()
+        assert [x for x in a if not x.startswith("# created")] == \
+            [x for x in b if not x.startswith("# created")]
+    assert link_check(out) == []
 
 
 def test_static_pages_point_server_things_at_a_plain_notice(site):
@@ -50,3 +84,5 @@ def test_site_bad_input(db_path, tmp_path):
     assert r.returncode == 2 and "nb, nn, en" in r.stderr
     r = framtid(db_path, "site", "--out", str(tmp_path / "missing" / "x"), "--regions", "3403")
     assert r.returncode == 2 and "does not exist" in r.stderr
+    r = framtid(db_path, "site", "--out", str(tmp_path / "x"), "--jobs", "0")
+    assert r.returncode == 2 and "--jobs" in r.stderr and not (tmp_path / "x.new").exists()

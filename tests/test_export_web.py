@@ -98,7 +98,10 @@ def test_region_page_has_download_buttons_and_embed_code(client):
         assert f'href="/export/nb/3403.{fmt}"' in html
     assert 'href="/export/nb/3403/chart/population.png"' in html
     assert 'href="/export/nb/3403/chart/fan.svg"' in html
-    assert "&lt;iframe src=&#34;http://testserver/embed/nb/3403/" in html
+    # the embed code carries the path; embed.js puts the browser's own origin in front
+    assert "&lt;iframe src=&#34;/embed/nb/3403/" in html
+    assert 'data-embed-path="/embed/nb/3403/' in html and "testserver" not in html
+    assert '<script type="module" src="/export/static/embed.js"></script>' in html
 
 
 def test_simulator_names_the_scenario_and_prints_the_assumptions(client):
@@ -140,3 +143,176 @@ def test_home_page_charts_have_downloads(client):
     r = client.get("/export/nn/NO/chart/map.svg?indicator=share_67_plus&year=2040")
     assert r.status_code == 200 and "<svg" in r.text
     assert client.get("/export/nn/NO/chart/map.svg?indicator=nope").status_code == 422
+
+
+# --- the embed code does not depend on the request that filled the page cache -----------------
+def _embed_codes(html: str) -> list[str]:
+    return re.findall(r"<textarea[^>]*>(&lt;iframe[^<]*)</textarea>", html)
+
+
+def test_embed_code_same_for_two_hosts(ctx, monkeypatch):
+    """The region page is cached after its first request; a second Host must not get the
+    first one's origin in its embed code."""
+    monkeypatch.delenv("FRAMTID_PUBLIC_URL", raising=False)
+    with TestClient(create_app(services=Services(ctx))) as fresh:
+        first = fresh.get("/nb/region/3405", headers={"Host": "kommune-a.example"})
+        second = fresh.get("/nb/region/3405", headers={"Host": "kommune-b.example:8443"})
+    assert first.status_code == second.status_code == 200
+    codes = _embed_codes(second.text)
+    assert codes and codes == _embed_codes(first.text)
+    for text in (first.text, second.text):
+        assert "kommune-a.example" not in text and "kommune-b.example" not in text
+    assert all(c.startswith("&lt;iframe src=&#34;/embed/nb/3405/") for c in codes)
+    # without JavaScript a visible note says how to complete the address
+    assert "sett adressen til denne nettsiden foran" in second.text
+
+
+def test_embed_code_uses_the_configured_public_url(ctx, monkeypatch):
+    monkeypatch.setenv("FRAMTID_PUBLIC_URL", "https://framtid.example.no/")
+    with TestClient(create_app(services=Services(ctx))) as fresh:
+        page = fresh.get("/nn/region/3405", headers={"Host": "internal:8000"})
+        embed = fresh.get("/embed/nn/3405/pyramid", headers={"Host": "internal:8000"})
+    codes = _embed_codes(page.text)
+    assert codes and all(c.startswith("&lt;iframe src=&#34;https://framtid.example.no/embed/nn/"
+                                      "3405/") for c in codes)
+    assert "data-embed-path" not in page.text and "internal:8000" not in page.text
+    assert 'href="https://framtid.example.no/nn/region/3405"' in embed.text
+
+
+def test_embed_script_served_unknown_script_404(client):
+    r = client.get("/export/static/embed.js")
+    assert r.status_code == 200 and "location.origin" in r.text
+    assert "javascript" in r.headers["content-type"]
+    r = client.get("/export/static/nope.js")
+    assert r.status_code == 404 and "embed.js" in r.json()["detail"]
+
+
+# --- the simulator in a model variant (scenario=low|high) ----------------------------------------
+def _value_2040(proj: dict, ind: str = "population") -> float:
+    return proj["indicators"][ind][proj["years"].index(2040)]
+
+
+def test_simulation_api_computes_the_chosen_variant(client, ctx):
+    import json
+
+    from framtid.consequences.service import project_with_indicators
+
+    r = client.get("/api/regions/3403/simulation?scenario=low&young_adults=25&lang=nb")
+    assert r.status_code == 200, r.text[:300]
+    sim = r.json()
+    assert sim["scenario"] == "low"
+    assert sim["url"] == "/nb/region/3403/simulate?scenario=low&young_adults=25"
+    low = project_with_indicators(ctx, "3403", "low", {"young_adults": 25.0})
+    main = project_with_indicators(ctx, "3403", "main", {"young_adults": 25.0})
+    row = next(x for x in sim["rows"] if x["indicator"] == "population")
+    assert row["scenario"] == pytest.approx(_value_2040(low), abs=1e-6)
+    assert row["scenario"] != pytest.approx(_value_2040(main), abs=1.0)   # not the main one
+    base = project_with_indicators(ctx, "3403", "main", {})
+    assert row["baseline"] == pytest.approx(_value_2040(base), abs=1e-6)  # baseline: main
+    charts = json.dumps(sim["charts"], ensure_ascii=False)
+    assert "Ditt scenario (lav vekst)" in charts
+    high = client.get("/api/regions/3403/simulation?scenario=high&lang=en").json()
+    assert "Your scenario (high growth)" in json.dumps(high["charts"])
+    assert high["url"] == "/en/region/3403/simulate?scenario=high"
+    bad = client.get("/api/regions/3403/simulation?scenario=medium")
+    assert bad.status_code == 422 and "scenario" in bad.text and "low" in bad.text
+    ops = client.get("/openapi.json").json()["paths"]["/api/regions/{code}/simulation"]["get"]
+    assert any(p["name"] == "scenario" for p in ops["parameters"])
+
+
+def test_simulator_page_shows_and_carries_the_variant(client, ctx):
+    from framtid.consequences.service import project_with_indicators
+    from framtid.web.i18n import fmt_value
+    from framtid.web.services import INDICATOR_KIND
+
+    r = client.get("/nb/region/3403/simulate?scenario=high&young_adults=25&name=Vekst")
+    assert r.status_code == 200
+    html = r.text
+    assert re.search(r'<option value="high" selected>Høy vekst</option>', html)
+    assert "Ditt scenario (høy vekst)" in html                  # named on the chart
+    high = project_with_indicators(ctx, "3403", "high", {"young_adults": 25.0})
+    shown = fmt_value(_value_2040(high), INDICATOR_KIND["population"], "nb", projected=True)
+    assert f'<strong data-cell="scenario">{shown}</strong>' in html
+    # the share URL and every download carry the variant
+    share = re.search(r'href="([^"]*)"[^>]*data-sim-share|data-sim-share[^>]*href="([^"]*)"',
+                      html)
+    assert share and "scenario=high" in (share.group(1) or share.group(2))
+    for fmt in ("pdf", "pptx", "csv", "xlsx"):
+        assert re.search(rf'href="/export/nb/3403\.{fmt}\?scenario=high&amp;name=Vekst&amp;'
+                         rf'young_adults=25"', html), fmt
+    block = re.search(r'<aside class="export-print".*?</aside>', html, re.S).group(0)
+    assert "scenario=high" in block
+    # the CSV behind the page's link holds the high variant's numbers
+    csv = client.get("/export/nb/3403.csv?scenario=high&name=Vekst&young_adults=25").text
+    assert "# scenario_variant: high" in csv
+    total = sum(float(line.rsplit(",", 1)[1]) for line in csv.splitlines()
+                if line.startswith("population,3403,Hamar,2040,"))
+    assert total == pytest.approx(_value_2040(high), rel=1e-9)
+
+
+def test_simulator_page_unknown_variant_is_a_friendly_422(client):
+    r = client.get("/nn/region/3403/simulate?scenario=medium")
+    assert r.status_code == 422
+    assert "«medium» er ikkje eit befolkningsalternativ vi kjenner" in r.text
+    assert "<!doctype html>" in r.text.lower()
+
+
+# --- the compare page's downloads ----------------------------------------------------------------
+COMPARED = ("3403", "5501", "34")
+
+
+def test_compare_page_has_download_buttons(client):
+    q = "r=" + "&amp;r=".join(COMPARED)
+    html = client.get("/nn/compare?" + "&".join(f"r={c}" for c in COMPARED)).text
+    for what in ("regions.csv", "regions.xlsx", "population-index.png", "population-index.svg",
+                 "aldersbaereevne_67.png", "aldersbaereevne_67.svg"):
+        assert f'href="/export/nn/compare/{what}?{q}"' in html, what
+    assert "Last ned tala for Hamar, Tromsø, Innlandet i éi fil" in html
+
+
+def test_compare_downloads_hold_the_compared_regions(client, ctx):
+    import io
+
+    import openpyxl
+
+    from framtid.consequences.service import project_with_indicators
+
+    q = "&".join(f"r={c}" for c in COMPARED)
+    csv = client.get(f"/export/nb/compare/regions.csv?{q}")
+    assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
+    for code in COMPARED:
+        want = _value_2040(project_with_indicators(ctx, code, "main", {}))
+        got = sum(float(line.rsplit(",", 1)[1]) for line in csv.text.splitlines()
+                  if line.startswith(f"population,{code},") and f",2040," in line)
+        assert got == pytest.approx(want, rel=1e-9), code
+    xlsx = client.get(f"/export/en/compare/regions.xlsx?{q}")
+    assert xlsx.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    assert "metadata" in wb.sheetnames
+    totals = {row[0]: row[3] for row in wb["age_groups"].iter_rows(min_row=2, values_only=True)
+              if row[2] == 2040}
+    assert set(totals) == set(COMPARED)
+    for code in COMPARED:
+        assert isinstance(totals[code], float)         # a number, not text
+        want = project_with_indicators(ctx, code, "main", {})
+        assert totals[code] == pytest.approx(want["total"][want["years"].index(2040)],
+                                             abs=1e-6)
+    svg = client.get(f"/export/nn/compare/population-index.svg?{q}")
+    assert svg.status_code == 200 and "<svg" in svg.text
+    for needle in ("Hamar", "Tromsø", "Kjelde: Statistisk sentralbyrå"):
+        assert needle in svg.text
+    png = client.get(f"/export/nb/compare/aldersbaereevne_67.png?{q}")
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("path, status, needle", [
+    ("/export/nb/compare/regions.csv?r=3403", 422, "two to four"),
+    ("/export/nb/compare/regions.csv?r=3403&r=3403", 422, "once"),
+    ("/export/nb/compare/regions.csv?r=3403&r=9999", 404, "9999"),
+    ("/export/nb/compare/regions.pdf?r=3403&r=5501", 404, "csv, xlsx"),
+    ("/export/nb/compare/nope.png?r=3403&r=5501", 404, "population-index"),
+    ("/export/xx/compare/regions.csv?r=3403&r=5501", 404, "nb, nn, en"),
+])
+def test_compare_downloads_bad_input(client, path, status, needle):
+    r = client.get(path)
+    assert r.status_code == status and needle in r.json()["detail"]

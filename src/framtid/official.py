@@ -13,6 +13,12 @@ BA-regions, Norway in a round with kommune totals only) it is the sum of the reg
 and only when every one of them has a figure in that round, year by year. A kommune's total is
 SSB's total row where given, else the sum of its age groups; age groups are given only where
 every kommune summed has them. No SSB figure at all: no block (the key is absent in JSON).
+
+Speed: the blocks of *every* region are built at once, with a handful of vectorised group-bys
+over the whole table (`build_all`, ≈ 0.3 s), and kept per store version; a region's block is
+then a dictionary look-up. (Built one region at a time with pandas it took ≈ 57 ms per region,
+half of `export all`.) tests/test_export_official.py checks every region against a plain
+one-region-at-a-time reference.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import copy
 import threading
 
+import numpy as np
 import pandas as pd
 
 from .regions import Regions
@@ -27,106 +34,154 @@ from .sources.official import AGE_GROUPS, TOTAL
 from .store import Store
 
 ALTERNATIVE_ORDER = ("MMMM", "LLML", "HHMH")
+KEYS = ["region_code", "round", "alternative", "year"]
 _lock = threading.Lock()
-_cache: dict[tuple, dict | None] = {}
+_cache: dict[tuple, dict[str, dict]] = {}
 
 
-def _per_region(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(totals, age groups) per round, alternative, region and year; totals from SSB's total
-    row where given, else the sum of the groups."""
-    keys = ["round", "alternative", "region_code", "year"]
-    given = df[df["age_group"] == TOTAL].groupby(keys)["persons"].sum()
-    groups = df[df["age_group"] != TOTAL]
-    summed = groups.groupby(keys)["persons"].sum()
-    total = pd.concat([given, summed[~summed.index.isin(given.index)]]).sort_index()
+def _totals_and_groups(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(totals, age groups) per region, round, alternative and year for every code in the
+    table; totals from SSB's total row where given, else the sum of the groups."""
+    is_total = (df["age_group"] == TOTAL).to_numpy()
+    given = df[is_total].groupby(KEYS, observed=True)["persons"].sum()
+    groups = (df[~is_total].groupby(KEYS + ["age_group"], observed=True, as_index=False)
+              ["persons"].sum())
+    summed = groups.groupby(KEYS, observed=True)["persons"].sum()
+    total = pd.concat([given, summed[~summed.index.isin(given.index)]])
     return total.rename("persons").reset_index(), groups
 
 
-def _series(total: pd.DataFrame, groups: pd.DataFrame) -> dict:
-    """One alternative of one round: years, total and (if any) age groups, as plain lists."""
-    total = total.sort_values("year")
-    out = {"years": [int(y) for y in total["year"]],
-           "total": [float(v) for v in total["persons"]]}
-    if len(groups):
-        wide = groups.pivot_table(index="year", columns="age_group", values="persons",
-                                  aggfunc="sum").reindex(out["years"])
-        if not wide.isna().any().any():
-            out["age_groups"] = {g: [float(v) for v in wide[g]] for g in AGE_GROUPS
-                                 if g in wide.columns}
-    return out
+def _membership(regions: Regions) -> pd.DataFrame:
+    """(region_code = kommune, parent, n): every fylke, BA-region and Norway with its kommuner
+    and how many it has."""
+    kommuner = regions.all("kommune")
+    rows = []
+    for reg in regions.all():
+        if reg.level != "kommune":
+            members = regions.kommuner_in(reg.code)
+            rows += [(k, reg.code, len(members)) for k in members]
+    return pd.DataFrame(rows or [(k.code, "", 0) for k in kommuner[:0]],
+                        columns=["region_code", "parent", "n"])
 
 
-def _aggregate(total: pd.DataFrame, groups: pd.DataFrame, kommuner: list[str]
-               ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sums over `kommuner` per round, alternative and year, kept only where all have a figure."""
-    n = len(kommuner)
-    t = total[total["region_code"].isin(kommuner)]
-    agg = t.groupby(["round", "alternative", "year"]).agg(
-        persons=("persons", "sum"), n=("region_code", "nunique")).reset_index()
-    agg = agg[agg["n"] == n].drop(columns="n")
-    g = groups[groups["region_code"].isin(kommuner)]
-    if len(g):
-        have = g.groupby(["round", "alternative", "year"])["region_code"].nunique()
-        full = have[have == n].index
-        g = g.set_index(["round", "alternative", "year"])
-        g = g[g.index.isin(full)].reset_index()
-        g = g.groupby(["round", "alternative", "year", "age_group"], as_index=False)[
-            "persons"].sum()
-    return agg, g
+def _sums(total: pd.DataFrame, groups: pd.DataFrame, members: pd.DataFrame
+          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every parent's sums over its kommuner per round, alternative and year, kept only where
+    all of them have a figure (totals), resp. all of them have age groups (groups)."""
+    keys = ["parent", "round", "alternative", "year"]
+    t = total.merge(members, on="region_code")
+    agg = t.groupby(keys, observed=True).agg(persons=("persons", "sum"),
+                                            k=("region_code", "nunique"),
+                                            n=("n", "first")).reset_index()
+    agg = agg[agg["k"] == agg["n"]].drop(columns=["k", "n"])
+    g = groups.merge(members, on="region_code")
+    have = g.groupby(keys, observed=True).agg(k=("region_code", "nunique"),
+                                             n=("n", "first")).reset_index()
+    full = have.loc[have["k"] == have["n"], keys]
+    g = g.merge(full, on=keys)
+    g = g.groupby(keys + ["age_group"], observed=True, as_index=False)["persons"].sum()
+    return (agg.rename(columns={"parent": "region_code"}),
+            g.rename(columns={"parent": "region_code"}))
 
 
-def _note(region, round_: int, table: str, summed: bool, n: int) -> str:
+def _note(round_: int, table: str, summed: bool, n: int) -> str:
     how = (f"sum of SSB's figures for its {n} kommune" + ("r" if n > 1 else "") if summed
            else "SSB's own figures for the region")
     return (f"SSB's regional projection, table {table} ({round_} round): {how}. "
             "Kilde: Statistisk sentralbyrå (NLOD 2.0 / CC BY 4.0). Not framtid's projection.")
 
 
+def _series(years: np.ndarray, total: np.ndarray, wide: pd.DataFrame | None) -> dict:
+    """One alternative of one round: years, total and (if complete) age groups, as lists."""
+    out = {"years": [int(y) for y in years], "total": [float(v) for v in total]}
+    if wide is not None:
+        wide = wide.dropna(axis=1, how="all")   # the groups this series has
+        if wide.shape[1] and not wide.isna().any().any():
+            out["age_groups"] = {g: [float(v) for v in wide[g]] for g in AGE_GROUPS
+                                 if g in wide.columns}
+    return out
+
+
+def build_all(store: Store, regions: Regions) -> dict[str, dict]:
+    """The `official` block of every region that has one ({code: block})."""
+    df = store.official_projection()
+    if df.empty:
+        return {}
+    tables = df.groupby("round")["ssb_table"].first().to_dict()
+    total, groups = _totals_and_groups(df)
+    members = _membership(regions)
+    sum_t, sum_g = _sums(total, groups, members)
+    codes = {r.code for r in regions.all()}
+    total = total[total["region_code"].isin(codes)]
+    groups = groups[groups["region_code"].isin(codes)]
+    # the rounds each region has: its own, and summed ones for rounds without its own row
+    own = total[["region_code", "round"]].drop_duplicates().assign(summed=False)
+    summed = sum_t[["region_code", "round"]].drop_duplicates().assign(summed=True)
+    summed = summed.merge(own[["region_code", "round"]], how="left", indicator=True)
+    summed = summed[summed["_merge"] == "left_only"].drop(columns="_merge")
+    have = pd.concat([own, summed], ignore_index=True).sort_values(["region_code", "round"])
+    rounds = have.groupby("region_code")["round"].agg(list).to_dict()
+    latest = have.groupby("region_code").tail(1)           # the latest round per region
+    # the figures of each region's latest round, from its own rows or from the sums
+    pick = latest[["region_code", "round", "summed"]]
+    sel_t = pd.concat([total.assign(summed=False), sum_t.assign(summed=True)]).merge(pick)
+    sel_g = pd.concat([groups.assign(summed=False), sum_g.assign(summed=True)]).merge(pick)
+    sel_t = sel_t.sort_values(KEYS).reset_index(drop=True)
+    wide = (sel_g.pivot_table(index=KEYS, columns="age_group", values="persons",
+                              aggfunc="sum", observed=True)
+            .reindex(pd.MultiIndex.from_frame(sel_t[KEYS])))
+    has_groups = set(map(tuple, sel_g[["region_code", "alternative"]].drop_duplicates()
+                         .to_numpy().tolist()))
+    n_members = members.groupby("parent")["n"].first().to_dict()
+    blocks: dict[str, dict] = {}
+    codes_arr = sel_t["region_code"].to_numpy()
+    alts_arr = sel_t["alternative"].to_numpy()
+    bounds = np.flatnonzero((codes_arr[1:] != codes_arr[:-1]) | (alts_arr[1:] != alts_arr[:-1]))
+    starts = np.r_[0, bounds + 1]
+    ends = np.r_[bounds + 1, len(sel_t)]
+    years = sel_t["year"].to_numpy()
+    persons = sel_t["persons"].to_numpy()
+    info = latest.set_index("region_code")
+    for a, b in zip(starts, ends):
+        code, alt = codes_arr[a], alts_arr[a]
+        if code not in blocks:
+            rnd, is_sum = int(info.at[code, "round"]), bool(info.at[code, "summed"])
+            blocks[code] = {"source": "SSB", "table": str(tables[rnd]), "round": rnd,
+                            "alternatives": {}, "rounds": [int(r) for r in rounds[code]],
+                            "note": _note(rnd, str(tables[rnd]), is_sum,
+                                          n_members.get(code, 1))}
+        if alt in ALTERNATIVE_ORDER:
+            w = wide.iloc[a:b] if (code, alt) in has_groups else None
+            blocks[code]["alternatives"][alt] = _series(years[a:b], persons[a:b], w)
+    for blk in blocks.values():   # the alternatives in their fixed order
+        blk["alternatives"] = {k: blk["alternatives"][k] for k in ALTERNATIVE_ORDER
+                               if k in blk["alternatives"]}
+    return blocks
+
+
+def _all(store: Store, regions: Regions) -> dict[str, dict]:
+    """`build_all`, kept per store version, so a swapped store is never mixed with old blocks."""
+    key = (str(store.path), store.version())
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    value = build_all(store, regions)
+    with _lock:
+        for k in [k for k in _cache if k[0] == key[0]]:
+            del _cache[k]
+        _cache[key] = value
+    return value
+
+
 def build(store: Store, regions: Regions, code: str) -> dict | None:
     """The `official` block for a region, or None where the store has no SSB figure for it."""
-    region = regions.get(code)
-    kommuner = [] if region.level == "kommune" else regions.kommuner_in(code)
-    df = store.official_projection([code, *kommuner])
-    if df.empty:
-        return None
-    tables = df.groupby("round")["ssb_table"].first().to_dict()
-    total, groups = _per_region(df)
-    own_t = total[total["region_code"] == code]
-    own_g = groups[groups["region_code"] == code]
-    own_rounds = set(own_t["round"])
-    if kommuner:  # sums only for rounds without SSB's own row for the region
-        sum_t, sum_g = _aggregate(total[~total["round"].isin(own_rounds)],
-                                  groups[~groups["round"].isin(own_rounds)], kommuner)
-    else:
-        sum_t = sum_g = total.iloc[0:0]
-    rounds = sorted({int(r) for r in own_t["round"]} | {int(r) for r in sum_t["round"]})
-    if not rounds:
-        return None
-    latest = rounds[-1]
-    summed = latest not in own_rounds
-    src_t, src_g = (sum_t, sum_g) if summed else (own_t, own_g)
-    src_t, src_g = src_t[src_t["round"] == latest], src_g[src_g["round"] == latest]
-    alternatives = {}
-    for alt in ALTERNATIVE_ORDER:
-        t = src_t[src_t["alternative"] == alt]
-        if len(t):
-            alternatives[alt] = _series(t, src_g[src_g["alternative"] == alt])
-    return {"source": "SSB", "table": str(tables[latest]), "round": latest,
-            "alternatives": alternatives, "rounds": rounds,
-            "note": _note(region, latest, str(tables[latest]), summed, len(kommuner))}
+    regions.get(code)   # an unknown code fails here, as before
+    hit = _all(store, regions).get(code)
+    return None if hit is None else copy.deepcopy(hit)
 
 
 def block(store: Store, regions: Regions, code: str) -> dict:
-    """{"official": block} or {} (no SSB figure): what the projection service merges in.
-    Cached per store version, so a swapped store is never mixed with an old block."""
-    key = (str(store.path), store.version(), code)
-    with _lock:
-        if key in _cache:
-            hit = _cache[key]
-            return {} if hit is None else {"official": copy.deepcopy(hit)}
+    """{"official": block} or {} (no SSB figure): what the projection service merges in."""
     value = build(store, regions, code)
-    with _lock:
-        for k in [k for k in _cache if k[0] == key[0] and k[1] != key[1]]:
-            del _cache[k]
-        _cache[key] = value
-    return {} if value is None else {"official": copy.deepcopy(value)}
+    return {} if value is None else {"official": value}

@@ -109,7 +109,10 @@ def register(app: typer.Typer, context: Callable, err) -> None:
              images: bool = typer.Option(False, "--images/--no-images",
                                          help="Also PNG and SVG of every chart (slow)"),
              check: bool = typer.Option(True, "--check/--no-check",
-                                        help="Check every internal link afterwards")) -> None:
+                                        help="Check every internal link afterwards"),
+             jobs: Optional[int] = typer.Option(None, "--jobs",
+                                                help="Worker processes (default: one per "
+                                                     "core)")) -> None:
         """The public site as static files: every region in every language, story pages,
         charts with their data tables, downloads."""
         from .site import build_site, link_check
@@ -117,14 +120,17 @@ def register(app: typer.Typer, context: Callable, err) -> None:
         langs = _langs(lang)
         if not langs:
             raise FramtidError("--lang needs at least one of nb, nn, en.")
+        if jobs is not None and jobs < 1:
+            raise FramtidError("--jobs needs a whole number of at least 1.")
         ctx = context()
         codes = None
         if regions:
             codes = [ctx.regions.resolve(c.strip()).code for c in regions.split(",") if c.strip()]
         res = build_site(ctx, out, langs, codes, documents=documents, images=images,
-                         console=err)
+                         console=err, jobs=jobs)
         err.print(f"Wrote {res['pages']} pages and {res['files']} files to {out} in "
-                  f"{res['seconds']:.1f} s")
+                  f"{res['seconds']:.1f} s ({res['cpu_seconds']:.1f} s CPU, "
+                  f"{res['jobs']} processes)")
         if check:
             broken = link_check(out)
             if broken:

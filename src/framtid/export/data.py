@@ -309,10 +309,14 @@ def export(ctx, which: str, fmt: str, out: str | Path, scenario: Scenario,
     return write_xlsx(out, regions, meta, lang)
 
 
-def data_bytes(ctx, code: str, fmt: str, scenario: Scenario, paths: int | None = None,
-               lang: str = "nb") -> bytes:
+def data_bytes(ctx, code: str | list[str], fmt: str, scenario: Scenario,
+               paths: int | None = None, lang: str = "nb") -> bytes:
+    """One region's numbers (a code), or several regions' in one file (a list: the compare
+    page's download), as CSV or XLSX."""
     check_format(fmt)
-    rd = region_rows(ctx, code, scenario, paths)
-    meta = metadata(ctx, scenario, [rd.code], rd.proj["base_year"], lang, paths)
-    return csv_bytes([rd], meta) if fmt == "csv" else xlsx_bytes([rd], meta, lang)
+    rds = [region_rows(ctx, c, scenario, paths) for c in
+           ([code] if isinstance(code, str) else code)]
+    meta = metadata(ctx, scenario, [rd.code for rd in rds], rds[0].proj["base_year"], lang,
+                    paths)
+    return csv_bytes(rds, meta) if fmt == "csv" else xlsx_bytes(rds, meta, lang)
 

@@ -5,8 +5,12 @@
         «population» (the region page's line) or «scenario-INDICATOR» (the simulator's lines)
     GET /export/{lang}/{region}/compare/{indicator}.{png|svg}?s=QUERY&s=QUERY
         several named scenarios on one chart (each `s` one scenario's URL-encoded query)
+    GET /export/{lang}/compare/regions.{csv|xlsx}?r=CODE&r=CODE   the compare page's regions
+    GET /export/{lang}/compare/{chart}.{png|svg}?r=CODE&r=CODE    its charts (COMPARE_CHARTS)
     GET /embed/{lang}/{region}/{chart}?…                        a minimal page for an iframe
     GET /export/static/export.js                                keeps links in step (simulator)
+    GET /export/static/embed.js                                 puts the site's address in the
+        embed code (the page carries only the path, unless FRAMTID_PUBLIC_URL is set)
 
 Only /embed/ may be framed by other sites (CSP `frame-ancestors *`); every other page keeps the
 app's `frame-ancestors 'self'`. Bad input answers 404 (unknown language, region, format, chart)
@@ -46,7 +50,19 @@ IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 EMBED_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
              "frame-ancestors *; base-uri 'none'; form-action 'none'")
 SIM_CHARTS = ("population", "aldersbaereevne_67", "care_share_of_workforce")
+SIM_VARIANTS = ("main", "low", "high")     # the simulator's choice of model variant
+SCRIPTS = ("export.js", "embed.js")
+COMPARE_CHARTS = ("population-index", "aldersbaereevne_67")   # web.views.compare_view's order
+COMPARE_DATA = "regions"
 _uid = itertools.count(1)
+
+
+def public_url() -> str:
+    """The site's public address from FRAMTID_PUBLIC_URL (e.g. https://framtid.example.no),
+    without a trailing slash; "" when not set."""
+    import os
+
+    return os.environ.get("FRAMTID_PUBLIC_URL", "").strip().rstrip("/")
 
 
 def chart_names() -> tuple[str, ...]:
@@ -144,8 +160,10 @@ def _attachment(data: bytes, media: str, filename: str) -> Response:
         "Cache-Control": "no-store"})
 
 
-def build_document(ctx, code: str, lang: str, fmt: str, sc: Scenario) -> bytes:
-    key = (code, lang, fmt, sc.variant, tuple(sc.levers.items()), sc.name)
+def build_document(ctx, code: str | list[str], lang: str, fmt: str, sc: Scenario) -> bytes:
+    """A region's PDF, PPTX, CSV or XLSX (several regions' CSV or XLSX for a list of codes)."""
+    key = (code if isinstance(code, str) else tuple(code), lang, fmt, sc.variant,
+           tuple(sc.levers.items()), sc.name)
     hit = _cache.get(ctx.store.version(), key)
     if hit is not None:
         return hit
@@ -183,7 +201,8 @@ def chart_spec(request: Request, reg, chart: str, lang: str, sc: Scenario,
             ind = chart.removeprefix("scenario-")
             base = svc.projection(reg.code)
             scen = _clean(sc.project(ctx, reg.code))
-            ch = V.scenario_chart(ind, base, scen, name, lang, svc.history(reg.code))
+            ch = V.scenario_chart(ind, base, scen, name, lang, svc.history(reg.code),
+                                  yours=V.yours_label(sc.variant, lang))
         spec = decorate(ch.spec, lang, sc, title=ch.title, projection_date=date)
         return spec, ch.alt, ch.title
     c = region_chart(ctx, reg.code, chart, lang, sc, **(map_params or {}))
@@ -213,10 +232,55 @@ def _render(template: str, lang: str, **kw) -> Markup:
 def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    @router.get("/export/static/export.js")
-    def export_js():
-        return FileResponse(HERE / "static" / "export.js", media_type="text/javascript",
+    @router.get("/export/static/{name}")
+    def export_js(name: str):
+        if name not in SCRIPTS:
+            return _problem(404, f"Unknown file {name[:40]!r}; choose one of "
+                                 f"{', '.join(SCRIPTS)}.")
+        return FileResponse(HERE / "static" / name, media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=3600"})
+
+    @router.get("/export/{lang}/compare/{filename}")
+    def compare_regions_file(request: Request, lang: str, filename: str):
+        """The compare page's downloads: its regions' numbers (CSV/XLSX, main scenario) and
+        its charts (PNG/SVG); ?r=CODE&r=CODE… as on the page (two to four regions)."""
+        try:
+            _lang(lang)
+            what, _, fmt = filename.rpartition(".")
+            names = (COMPARE_DATA, *COMPARE_CHARTS)
+            if what not in names:
+                raise _Bad(404, f"Unknown download {what!r}; choose one of {', '.join(names)}.")
+            kinds = ("csv", "xlsx") if what == COMPARE_DATA else tuple(IMAGE_TYPES)
+            if fmt not in kinds:
+                raise _Bad(404, f"Unknown format {fmt!r}; choose one of {', '.join(kinds)}.")
+            ctx = request.app.state.ctx
+            raw = request.query_params.getlist("r")
+            if not 2 <= len(raw) <= 4:
+                raise _Bad(422, "r: give two to four regions (?r=CODE&r=CODE), as on the "
+                                "compare page.")
+            regs = [_region(ctx, code) for code in raw]
+            if len({r.code for r in regs}) < len(regs):
+                raise _Bad(422, "r: each region once.")
+            stem = "-".join(r.code.lower() for r in regs) + f"-{lang}"
+            if what == COMPARE_DATA:
+                data = build_document(ctx, [r.code for r in regs], lang, fmt, Scenario())
+                return _attachment(data, DOC_FORMATS[fmt], f"framtid-compare-{stem}.{fmt}")
+            from ..web import views as V
+            from .charts import decorate, image
+
+            view = V.compare_view(request.app.state.services, regs, lang)
+            i = COMPARE_CHARTS.index(what)
+            if i >= len(view["charts"]):
+                raise _Bad(404, f"No chart {what!r} without a projection in the store.")
+            ch = view["charts"][i]
+            date = ctx.store.meta().get("imported_at", "")[:10]
+            spec = decorate(ch.spec, lang, Scenario(), title=ch.title, projection_date=date)
+            data = image(spec, fmt, 2)
+        except _Bad as exc:
+            return _problem(exc.status, exc.msg)
+        except FramtidError as exc:
+            return _problem(422, str(exc))
+        return _attachment(data, IMAGE_TYPES[fmt], f"framtid-compare-{what}-{stem}.{fmt}")
 
     @router.get("/export/{lang}/{region}/compare/{filename}")
     def compare_file(request: Request, lang: str, region: str, filename: str):
@@ -315,7 +379,7 @@ def build_router() -> APIRouter:
             return HTMLResponse(f"<!doctype html><title>422</title><p>{html.escape(str(exc))}"
                                 "</p>", status_code=422,
                                 headers={"Content-Security-Policy": EMBED_CSP})
-        back = str(request.base_url).rstrip("/") + (
+        back = (public_url() or str(request.base_url).rstrip("/")) + (
             f"/{lang}/region/{reg.code}" if sc.is_default and not sc.name else
             f"/{lang}/region/{reg.code}/simulate?{sc.query()}")
         imported = str(ctx.store.meta().get("imported_at", ""))[:10]
@@ -347,9 +411,28 @@ def _page_query(sc: Scenario) -> str:
     return f"?{q}" if q else ""
 
 
+def _compare_query(c) -> str:
+    """?r=CODE&r=CODE… of the compare page's regions."""
+    from urllib.parse import urlencode
+
+    view = c.get("view") or {}
+    return "?" + urlencode([("r", r.code) for r in view.get("regions", [])])
+
+
 @pass_context
 def export_downloads(c) -> Markup:
     reg, lang = c.get("reg"), c.get("lang", "nb")
+    if c.get("page") == "compare":      # the compared regions' numbers in one file
+        view = c.get("view")
+        if not view:
+            return Markup("")
+        from ..web import views as V
+
+        names = ", ".join(V.rname(r, lang) for r in view["regions"])
+        return _render("downloads.html", lang, base=f"/export/{lang}/compare/{COMPARE_DATA}",
+                       query=_compare_query(c), name=names,
+                       scenario_title=Scenario().title(lang), dynamic=False, compare="",
+                       formats=("csv", "xlsx"))
     if reg is None or not c.get("has_projection", True) or c.get("unavailable"):
         return Markup("")
     from ..web import views as V
@@ -364,7 +447,7 @@ def export_downloads(c) -> Markup:
     return _render("downloads.html", lang, base=f"/export/{lang}/{reg.code}",
                    query=_page_query(sc), name=V.rname(reg, lang),
                    scenario_title=sc.title(lang), dynamic=c.get("page") == "simulate",
-                   compare=compare)
+                   compare=compare, formats=("pdf", "pptx", "csv", "xlsx"))
 
 
 @pass_context
@@ -373,6 +456,14 @@ def export_chart_links(c, ch) -> Markup:
     extra = ""
     get = (lambda k: ch.get(k)) if isinstance(ch, dict) else (lambda k: getattr(ch, k, None))
     kind, slot = get("kind"), get("slot")
+    if page == "compare":           # the compare page's charts: PNG and SVG, no embed
+        view = c.get("view") or {}
+        i = next((i for i, x in enumerate(view.get("charts", [])) if x is ch), None)
+        if i is None or i >= len(COMPARE_CHARTS):
+            return Markup("")
+        return _render("chart_links.html", lang,
+                       base=f"/export/{lang}/compare/{COMPARE_CHARTS[i]}",
+                       query=_compare_query(c), embed="", embed_path="", uid=next(_uid))
     if page == "home":              # Norway's page: the population line and the map
         from urllib.parse import urlencode
 
@@ -400,19 +491,25 @@ def export_chart_links(c, ch) -> Markup:
         return Markup("")
     sc = _page_scenario(c) if page != "home" else Scenario()
     q = _page_query(sc) or (f"?{extra}" if extra else "")
-    request = c.get("request")
-    origin = str(request.base_url).rstrip("/") if request is not None else ""
-    src = f"{origin}/embed/{lang}/{reg.code}/{chart}{q}"
-    embed = (f'<iframe src="{html.escape(src)}" title="{html.escape(get("title") or reg.name)}" '
+    # The page may be kept in the page cache and served to every Host: the code never names the
+    # request's own origin. FRAMTID_PUBLIC_URL, where set, is the address; otherwise the path,
+    # which embed.js completes with the browser's location.origin (no JS: a note says how).
+    path = f"/embed/{lang}/{reg.code}/{chart}{q}"
+    public = public_url()
+    embed = (f'<iframe src="{html.escape(public + path)}" '
+             f'title="{html.escape(get("title") or reg.name)}" '
              f'width="680" height="520" style="border:0;max-width:100%" loading="lazy"></iframe>')
     return _render("chart_links.html", lang, base=f"/export/{lang}/{reg.code}/chart/{chart}",
-                   query=q, embed=embed, uid=next(_uid))
+                   query=q, embed=embed, embed_path="" if public else html.escape(path),
+                   uid=next(_uid))
 
 
 @pass_context
 def export_name_field(c) -> Markup:
     sc = _page_scenario(c)
-    return _render("name_field.html", c.get("lang", "nb"), value=sc.name, variant=sc.variant)
+    return _render("name_field.html", c.get("lang", "nb"), value=sc.name, variant=sc.variant,
+                   variants=SIM_VARIANTS + ((sc.variant,) if sc.variant not in SIM_VARIANTS
+                                            else ()))
 
 
 @pass_context

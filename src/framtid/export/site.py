@@ -11,11 +11,18 @@ Links are rewritten for static hosting: a page link points at its folder («/nb/
 what needs the server (simulator, comparison, search, API, a download or page not in this copy)
 points at `/{lang}/needs-server/`, a page that says so plainly. The site is built in `DIR.new`
 and swapped in when complete. `link_check(DIR)` lists every internal link without a file.
+
+Parallel (`--jobs N`, default: the cores this process may use): the regions are shared out over
+N worker processes (spawned, each with its own store connection and app), one region — its pages
+in every language and its downloads — per task, while this process writes the home and method
+pages and keeps the progress bar; the workers write into the same `DIR.new`, so the swap stays
+atomic. `--jobs 1` builds everything in this process.
 """
 
 from __future__ import annotations
 
 import html as htmlmod
+import multiprocessing
 import os
 import re
 import shutil
@@ -29,7 +36,8 @@ from .scenario import Scenario
 from .text import t
 
 ATTR = re.compile(r'(\s(?:href|src|action))="([^"]*)"')
-ASSET = re.compile(r'(/(?:static|assets)/[A-Za-z0-9._\-/]+)')
+ASSET = re.compile(r'(/(?:static|assets|export/static)/[A-Za-z0-9._\-/]+)')
+ASSET_DIRS = ("/static/", "/assets/", "/export/static/")
 NOTICE = "needs-server"
 DATA_LINK = re.compile(r"^/export/(?:nb|nn|en)/([^/]+\.(?:csv|xlsx))$")
 
@@ -85,6 +93,24 @@ class Site:
         for lang in self.langs:
             for code in self.codes:
                 self.produced.update(self.download_paths(lang, code))
+        if self.images:   # chart images are known only from the pages; marked up front
+            from .routes import chart_names
+
+            for lang in self.langs:
+                for code in self.codes:
+                    for chart in chart_names():
+                        if not chart.startswith("scenario-"):
+                            for fmt in ("png", "svg"):
+                                self.produced.add(f"/export/{lang}/{code}/chart/{chart}.{fmt}")
+
+    def region(self, code: str) -> None:
+        """One region: its page in every language (with chart images) and its downloads."""
+        for lang in self.langs:
+            self.page(f"/{lang}/region/{code}", lang)
+            if self.images:
+                text = (self.root / _file_for(f"/{lang}/region/{code}")).read_text("utf-8")
+                self.chart_images(lang, code, text)
+        self.downloads(code)
 
     # --- write -------------------------------------------------------------------------------
     def write(self, key: str, data: bytes) -> None:
@@ -101,7 +127,7 @@ class Site:
             path, _, query = raw.partition("?")
             path, _, frag = path.partition("#")
             key = DATA_LINK.sub(r"/data/\1", _key(path))
-            if key.startswith(("/static/", "/assets/")):
+            if key.startswith(ASSET_DIRS):
                 self.assets.add(key)
                 return m.group(0)
             if key in self.produced:
@@ -172,9 +198,41 @@ class Site:
                 self.write(key, r.content)
 
 
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# --- worker processes ------------------------------------------------------------------------
+_worker: Site | None = None
+
+
+def _init_worker(db_path: str, root: str, langs: list[str], codes: list[str], documents: bool,
+                 images: bool) -> None:
+    global _worker
+    from ..context import Context
+
+    _worker = Site(Context(Path(db_path)), Path(root), langs, codes, documents, images)
+    _worker.plan()
+
+
+def _work(code: str) -> tuple[str, int, int, set[str]]:
+    """One region in a worker: (code, pages, files, assets it links to)."""
+    site = _worker
+    site.pages = site.files = 0
+    site.assets = set()
+    site.region(code)
+    return code, site.pages, site.files, site.assets
+
+
 def build_site(ctx, out: str | Path, langs: list[str], codes: Iterable[str] | None = None, *,
-               documents: bool = False, images: bool = False, console=None) -> dict:
-    """Write the static site to `out` (built in `out.new`, then swapped in)."""
+               documents: bool = False, images: bool = False, console=None,
+               jobs: int | None = None) -> dict:
+    """Write the static site to `out` (built in `out.new`, then swapped in), with `jobs`
+    processes (default: one per core)."""
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
 
@@ -185,48 +243,63 @@ def build_site(ctx, out: str | Path, langs: list[str], codes: Iterable[str] | No
         raise FramtidError(f"The folder {str(out.parent)!r} is not writable.")
     if out.exists() and not out.is_dir():
         raise FramtidError(f"{str(out)!r} is a file; --out needs a folder.")
+    if jobs is not None and jobs < 1:
+        raise FramtidError("--jobs needs a whole number of at least 1.")
     codes = list(codes) if codes else [r.code for r in ctx.regions.all()]
+    jobs = min(jobs or default_jobs(), len(codes))
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    children0 = _children_cpu()
     tmp = out.with_name(out.name + ".new")
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
+    pool = None
+    children_cpu = 0.0
     try:
         site = Site(ctx, tmp, langs, codes, documents, images)
         site.plan()
-        if images:   # chart images are known only from the pages; mark them produced up front
-            from .routes import chart_names
-
-            for lang in langs:
-                for code in codes:
-                    for chart in chart_names():
-                        if not chart.startswith("scenario-"):
-                            for fmt in ("png", "svg"):
-                                site.produced.add(f"/export/{lang}/{code}/chart/{chart}.{fmt}")
+        if jobs > 1:   # started first: the workers load while this process does the home pages
+            pool = multiprocessing.get_context("spawn").Pool(
+                jobs, _init_worker, (str(ctx.db_path), str(tmp), langs, codes, documents,
+                                     images))
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
                       console=console, transient=False, disable=console is None) as bar:
             task = bar.add_task("Static site", total=len(codes) * (len(langs) + 1) +
                                 2 * len(langs))
-            # The method page shows the backtest, which the app computes in a thread: wait for
-            # it, so that the page is complete and no thread is cut off at exit.
+            # The method page shows the backtest and the track record, which the app computes
+            # in threads (once per store version, then kept on disk): started now, so that
+            # they run while the workers write the regions, and waited for before the method
+            # page, so that it is complete and no thread is cut off at exit.
             app = site.client.app
-            app.state.services.backtest(app.state.assets.cache_dir, wait=3600)
+            svc, cache_dir = app.state.services, app.state.assets.cache_dir
+            svc.backtest(cache_dir)
+            svc.trackrecord(cache_dir)
             for lang in langs:
                 site.page(f"/{lang}/", lang)
-                site.page(f"/{lang}/method", lang)
-                bar.advance(task, 2)
-            for code in codes:
-                bar.update(task, description=f"Static site: {code}")
-                for lang in langs:
-                    site.page(f"/{lang}/region/{code}", lang)
-                    if images:
-                        text = (tmp / _file_for(f"/{lang}/region/{code}")).read_text("utf-8")
-                        site.chart_images(lang, code, text)
-                    bar.advance(task)
-                site.downloads(code)
                 bar.advance(task)
+            if pool is None:
+                for code in codes:
+                    bar.update(task, description=f"Static site: {code}")
+                    site.region(code)
+                    bar.advance(task, len(langs) + 1)
+            else:
+                for code, pages, files, assets in pool.imap_unordered(_work, codes):
+                    bar.update(task, description=f"Static site: {code}")
+                    site.pages += pages
+                    site.files += files
+                    site.assets |= assets
+                    bar.advance(task, len(langs) + 1)
+                pool.close()
+                pool.join()
+                children_cpu = _children_cpu() - children0
+                pool = None
+            svc.backtest(cache_dir, wait=3600)
+            svc.trackrecord(cache_dir, wait=3600)
             for lang in langs:
+                site.page(f"/{lang}/method", lang)
+                bar.advance(task)
                 site.notice(lang)
             root_home = tmp / langs[0] / "index.html"
             shutil.copyfile(root_home, tmp / "index.html")
@@ -241,10 +314,22 @@ def build_site(ctx, out: str | Path, langs: list[str], codes: Iterable[str] | No
         if old.exists():
             shutil.rmtree(old)
     except BaseException:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return {"pages": site.pages, "files": site.files + 1, "regions": len(codes),
-            "langs": langs, "seconds": time.perf_counter() - t0}
+            "langs": langs, "jobs": jobs, "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.process_time() - cpu0 + children_cpu}
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the finished worker processes (user + system)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def link_check(root: str | Path) -> list[tuple[str, str]]:

@@ -160,6 +160,7 @@ class SimulationOut(BaseModel):
     year: int
     base_year: int
     levers: dict[str, float]
+    scenario: str = "main"
     url: str
     rows: list[SimRow]
     charts: list[ChartOut]
@@ -319,9 +320,11 @@ def build_router(svc: Services) -> APIRouter:
     @router.get("/api/regions/{code}/simulation", response_model=None,
                 responses={200: {"model": SimulationOut}, **E404, **E422, **E503},
                 openapi_extra={"parameters": lever_params}, tags=["model"])
-    def simulation(request: Request, code: Code, lang: Lang = "nb"):
-        """What the simulation page shows for these lever values: baseline and scenario in
-        2040 (numbers and text formatted for `lang`), charts, the URL to share."""
+    def simulation(request: Request, code: Code, lang: Lang = "nb",
+                   scenario: Scenario = "main"):  # type: ignore
+        """What the simulation page shows for these lever values in the model variant
+        `scenario`: baseline (main) and scenario in 2040 (numbers and text formatted for
+        `lang`), charts, the URL to share."""
         try:
             reg = svc.region(code)
         except UnknownRegion:
@@ -330,7 +333,8 @@ def build_router(svc: Services) -> APIRouter:
         if errors:
             return _problem(errors)
         try:
-            return JSONResponse(clean(V.simulation(svc, reg.code, lv, lang)))
+            return JSONResponse(clean(V.simulation(svc, reg.code, lv, lang,
+                                                   scenario=scenario)))
         except FramtidError as exc:
             return _framtid_problem(exc)
 

@@ -19,7 +19,7 @@ from ..regions import too_long
 from . import i18n
 from . import views as V
 from .charts import from_story
-from .services import MAP_INDICATORS, STORY_YEAR, Busy, Services, region_str
+from .services import MAP_INDICATORS, STORY_YEAR, Busy, LeverError, Services, region_str
 
 log = logging.getLogger("framtid.web")
 router = APIRouter(include_in_schema=False)
@@ -291,13 +291,16 @@ def _simulate_html(request: Request, lang: str, reg):
     params = dict(request.query_params)
     solve = params.pop("solve", None)
     scenario_name = params.pop("name", None)   # the scenario's name travels to the exports
-    params.pop("scenario", None)
+    variant = params.pop("scenario", "main") or "main"   # the model variant: main, low, high
     levers, errors = svc.parse_levers(params)
+    if variant not in svc.scenarios():
+        errors.append(LeverError("scenario", "error.scenario_unknown", variant[:40]))
+        variant = "main"
     wit_message, wit_error = None, None
     if solve and not errors and svc.has_what_it_takes:
         ind, _, lever = solve.partition(":")
         try:
-            res = svc.what_it_takes(reg.code, ind, lever, STORY_YEAR)
+            res = svc.what_it_takes(reg.code, ind, lever, STORY_YEAR, variant)
             wit_message = V.what_it_takes_text(res, lang)
             value = res["value"] if res["reachable"] else res["best_value"]
             if value is not None and not res.get("already_met"):
@@ -307,7 +310,8 @@ def _simulate_html(request: Request, lang: str, reg):
     status = 422 if errors else 200
     sim_error = None
     try:
-        sim = V.simulation(svc, reg.code, levers, lang, compute_band=reg.level == "kommune")
+        sim = V.simulation(svc, reg.code, levers, lang, compute_band=reg.level == "kommune",
+                           scenario=variant)
     except FramtidError as exc:
         sim_error = str(exc) if lang == "en" else i18n.t("error.422_text", lang)
         sim = V.simulation(svc, reg.code, {}, lang)

@@ -22,8 +22,11 @@ def region_url(lang: str, code: str) -> str:
     return f"/{lang}/region/{code}"
 
 
-def simulate_url(lang: str, code: str, levers: dict | None = None) -> str:
-    q = urlencode({k: _num(v) for k, v in (levers or {}).items()})
+def simulate_url(lang: str, code: str, levers: dict | None = None,
+                 scenario: str = "main") -> str:
+    """The simulator's URL: the model variant first (if not the main one), then the levers."""
+    q = urlencode(({"scenario": scenario} if scenario != "main" else {})
+                  | {k: _num(v) for k, v in (levers or {}).items()})
     return f"/{lang}/region/{code}/simulate" + (f"?{q}" if q else "")
 
 

@@ -190,9 +190,22 @@ def population_chart(svc: Services, code: str, name: str, lang: str,
                       projected=proj is not None)
 
 
+def yours_label(scenario: str, lang: str) -> str | None:
+    """The user's line's label in a model variant other than the main one («Ditt scenario (lav
+    vekst)»); None for the main one (the plain «Ditt scenario»)."""
+    if scenario == "main":
+        return None
+    from ..export.text import t as export_t
+
+    return export_t("scenario.chart_yours", lang,
+                    variant=export_t(f"scenario.variant.{scenario}", lang).lower())
+
+
 def scenario_chart(indicator: str, base: dict, scen: dict | None, name: str, lang: str,
-                   hist: dict | None = None, uncertain: dict | None = None) -> ChartPayload:
-    """Baseline (main scenario) beside the user's scenario for one indicator."""
+                   hist: dict | None = None, uncertain: dict | None = None,
+                   yours: str | None = None) -> ChartPayload:
+    """Baseline (main scenario) beside the user's scenario for one indicator; `yours`: the
+    user's line's label (default «Ditt scenario»; with a model variant it names it)."""
     label = i18n.t(f"ind.{indicator}", lang)
     kind = INDICATOR_KIND[indicator]
     series = []
@@ -202,7 +215,7 @@ def scenario_chart(indicator: str, base: dict, scen: dict | None, name: str, lan
     series.append({"name": i18n.t("sim.baseline", lang), "years": base["years"],
                    "values": base["indicators"][indicator], "dash": True, "projected": True})
     if scen is not None:
-        series.append({"name": i18n.t("sim.yours", lang), "years": scen["years"],
+        series.append({"name": yours or i18n.t("sim.yours", lang), "years": scen["years"],
                        "values": scen["indicators"][indicator], "projected": True})
     band, subtitle = None, ""
     q = (uncertain or {}).get("quantiles") or {}
@@ -247,11 +260,14 @@ def map_view(svc: Services, indicator: str, year: int, lang: str, topo_url: str
 
 # --- simulation --------------------------------------------------------------------------------
 def simulation(svc: Services, code: str, levers: dict[str, float], lang: str,
-               compute_band: bool = False) -> dict:
-    """Baseline and the user's scenario side by side, plus charts: the sim page and its API."""
+               compute_band: bool = False, scenario: str = "main") -> dict:
+    """Baseline and the user's scenario side by side, plus charts: the sim page and its API.
+    `scenario`: the model variant (main, low, high) the levers apply to; the baseline stays the
+    main scenario without levers, and the user's line names the variant."""
     reg = svc.region(code)
     base = svc.projection(reg.code)
-    scen = svc.projection(reg.code, "main", levers) if levers else base
+    scen = svc.projection(reg.code, scenario, levers) if levers or scenario != "main" else base
+    yours = yours_label(scenario, lang)
     hist = svc.history(reg.code)
     y = STORY_YEAR
     i = base["years"].index(y)
@@ -282,7 +298,7 @@ def simulation(svc: Services, code: str, levers: dict[str, float], lang: str,
         uncertain, degraded = None, True        # shown without the band, and not cached
     except FramtidError:
         uncertain = None                        # no stochastic run for this region: no band
-    charts = [scenario_chart(ind, base, scen, name, lang, hist, uncertain).as_dict()
+    charts = [scenario_chart(ind, base, scen, name, lang, hist, uncertain, yours).as_dict()
               for ind in ("population", "aldersbaereevne_67", "care_share_of_workforce")]
     for ch, ind in zip(charts, ("population", "aldersbaereevne_67", "care_share_of_workforce")):
         ch["slot"] = ind
@@ -294,8 +310,9 @@ def simulation(svc: Services, code: str, levers: dict[str, float], lang: str,
     from .render import simulate_url
 
     return {"region": {"code": reg.code, "name": reg.name, "level": reg.level},
-            "year": y, "base_year": base["years"][0], "levers": levers,
-            "url": simulate_url(lang, reg.code, levers), "rows": rows, "charts": charts,
+            "year": y, "base_year": base["years"][0], "levers": levers, "scenario": scenario,
+            "url": simulate_url(lang, reg.code, levers, scenario), "rows": rows,
+            "charts": charts,
             "summary": summary, "degraded": degraded}
 
 

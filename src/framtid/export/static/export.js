@@ -5,7 +5,7 @@ const form = root?.querySelector("[data-sim-form]");
 if (form) {
   const ranges = [...form.querySelectorAll('input[type="range"]')];
   const nameInput = form.querySelector("[data-export-name]");
-  const variant = form.querySelector('input[name="scenario"]');
+  const variant = form.querySelector('[name="scenario"]');
   const query = () => {
     const p = new URLSearchParams();
     if (variant && variant.value !== "main") p.set("scenario", variant.value);

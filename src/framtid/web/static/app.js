@@ -297,8 +297,10 @@ function simulator(root) {
     inp.setAttribute("aria-valuetext", `${text} ${inp.dataset.unit || ""}`.trim());
     inp.closest(".lever").classList.toggle("changed", Math.abs(valueOf(inp) - parseFloat(inp.dataset.default)) > 1e-9);
   };
+  const variant = form.querySelector('[name="scenario"]');   // the model variant (main, low, high)
   const query = () => {
     const p = new URLSearchParams();
+    if (variant && variant.value && variant.value !== "main") p.set("scenario", variant.value);
     for (const inp of ranges) {
       const v = valueOf(inp);
       if (Math.abs(v - parseFloat(inp.dataset.default)) > 1e-9) p.set(inp.name, String(+v.toFixed(6)));
@@ -342,11 +344,13 @@ function simulator(root) {
   for (const inp of ranges) {
     inp.addEventListener("input", () => { delete inp.dataset.exact; showValue(inp); later(); });
   }
+  variant?.addEventListener("change", later);
   form.addEventListener("submit", (e) => { e.preventDefault(); update(); });
   const reset = form.querySelector("[data-sim-reset]");
   reset?.addEventListener("click", (e) => {
     e.preventDefault();
     for (const inp of ranges) { delete inp.dataset.exact; inp.value = inp.dataset.default; showValue(inp); }
+    if (variant) variant.value = "main";
     update();
   });
 
