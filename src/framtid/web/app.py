@@ -444,6 +444,9 @@ def app_from_env() -> FastAPI:
     return create_app(os.environ.get("FRAMTID_SERVE_DB") or None, warm=True)
 
 
+WORKER_HEALTHCHECK_S = 60
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -460,6 +463,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Path | str | None 
 
     common = {"host": host, "port": port, "log_level": "info", "proxy_headers": False,
               "server_header": False}
+    if workers > 1:
+        # uvicorn kills a worker that does not answer its supervisor's ping within this many
+        # seconds (default 5) and starts a new one, which fits the model again. On a loaded
+        # machine a worker busy with a cold page can miss 5 s: the load test saw 3–7 workers
+        # killed per run, each losing its requests and adding a fit. A hung worker is still
+        # replaced, after a minute.
+        common["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_S
     if workers <= 1:
         uvicorn.run(create_app(db_path, warm=True), **common)
         return
