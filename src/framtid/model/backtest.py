@@ -90,8 +90,9 @@ def backtest_base(store: Store, regions: Regions, base: int, horizon: int, paths
         sp = StochasticParams.fit(fm)
         k = np.arange(inp.n_kommuner)
         kw = {} if seed is None else {"seed": seed}
-        sim = simulate(fm, sp, fm.default_assumptions(), target, paths, k, k, len(k), **kw)
-        q = quantiles(sim[-1:])           # last year only
+        sim = simulate(fm, sp, fm.default_assumptions(), target, paths, k, k, len(k),
+                       keep_years=[-1], **kw)       # the target year only: memory ∝ kommuner
+        q = quantiles(sim)
         tot = GROUPS.index("total")
         lo80, hi80 = q["p10"][0, :, tot], q["p90"][0, :, tot]
         lo95, hi95 = q["p2_5"][0, :, tot], q["p97_5"][0, :, tot]

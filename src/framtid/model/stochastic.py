@@ -40,6 +40,8 @@ GROUPS = ("total", *AGE_GROUPS)        # observed per path: total, 0-19, 20-66, 
 MAX_LAG = 4                             # variogram lags (years)
 VARIANCE_PRIOR_N = 8.0                  # credibility of the pooled variance model, in differences
 CELLS_PER_CHUNK = 1_000_000             # batch cells (paths × kommuner × 212) per engine run
+PATHS_PER_CHUNK = 1_000                 # paths projected at once (memory ∝ this, not the total)
+DRAW_CACHE_BYTES = 128 * 2 ** 20        # kommune draws kept across path chunks up to this size
 DEFAULT_SEED = 20240605                 # fixed: the same request gives the same fan
 SHAPE_PEAK_AGES = slice(15, 40)
 MIG_NOISE_INFLATION = 5.0               # factors on the fitted σ²_e, σ²_η of internal migration:
@@ -173,36 +175,51 @@ def _ar1_draw(rng: np.random.Generator, phi: float, var: float, y: int, s: int) 
 
 def simulate(fm: FittedModel, params: StochasticParams, a: Assumptions, to_year: int,
              paths: int, k_idx: np.ndarray, region_of: np.ndarray, n_regions: int,
-             young_weights: np.ndarray | None = None, seed: int = DEFAULT_SEED) -> np.ndarray:
-    """[Y+1, paths, n_regions, len(GROUPS)] persons per path for regions built from kommuner.
+             young_weights: np.ndarray | None = None, seed: int = DEFAULT_SEED,
+             keep_years: np.ndarray | None = None, paths_per_chunk: int = PATHS_PER_CHUNK
+             ) -> np.ndarray:
+    """[Y+1, paths, n_regions, len(GROUPS)] persons per path for regions built from kommuner
+    (only the year rows `keep_years`, indices into 0..Y, if given).
 
     region_of[i] is the region (0..n_regions−1) of kommune k_idx[i]. Kommune deviations are
     drawn from a generator seeded by (seed, kommune), so a kommune's paths are the same whether
     it is simulated alone or inside a region.
+
+    Memory is bounded by streaming: paths are projected `paths_per_chunk` at a time and only the
+    per-path aggregates the quantiles need ([years, paths, regions, groups]) are kept, never the
+    age × sex arrays of more than one chunk. The random draws are made exactly as in one piece
+    (every stream is drawn whole and sliced), so the result does not depend on the chunk size.
     """
     k_idx = np.asarray(k_idx, dtype=np.intp)
     det = fm.step_inputs(to_year, a, k_idx, young_weights)
     n_y = len(det.years)
-    h = (det.years - fm.base_year).astype(float)
+    rows = np.arange(n_y + 1) if keep_years is None else np.asarray(keep_years, dtype=np.intp)
     nat = np.random.default_rng([seed, 1_000_000])
-    # National deviations shared by all kommuner of a path.
+    # National deviations shared by all kommuner of a path ([Y, S], a few MB even at the cap).
     tfr_dev = np.cumsum(nat.standard_normal((n_y, paths)) * np.sqrt(params.tfr_eta), axis=0)
     intl_dev = _ar1_draw(nat, intl_phi(), params.intl_var, n_y, paths)
     level = fm.national(to_year, a).intl.sum(axis=(1, 2))
     count_mult = 1.0 + intl_dev / np.where(np.abs(level) < 1000, 1000.0, level)[:, None]
     kappa_dev = np.cumsum(nat.standard_normal((n_y, paths)), axis=0)[..., None] * params.kappa_sd
+    del intl_dev
     # Survival per path: s' = s ** exp(−b δ); b indexed by the age the cohort leaves.
     b_end = np.concatenate([params.bx[:, :1], params.bx[:, :-1]], axis=1)
     b_end[:, -1] = params.bx[:, -1]
-    factor = np.exp(-b_end[None, None] * kappa_dev[..., None])          # [Y, S, 2, 106]
-    sc = det.sc[:, 0][:, None] ** factor                                 # [Y, S, 2, 106]
-    sb = 1.0 - (1.0 - det.sb[:, 0][:, None]) * np.exp(-params.bx[None, None, :, 0]
-                                                       * kappa_dev)      # [Y, S, 2]
-    chunk = max(1, CELLS_PER_CHUNK // (paths * 2 * N_AGES))
-    out = np.zeros((n_y + 1, paths, n_regions, len(GROUPS)))
-    pop0 = np.nan_to_num(fm.inputs.base_pop[k_idx])
-    for start in range(0, len(k_idx), chunk):
-        sel = slice(start, min(start + chunk, len(k_idx)))
+    step = max(1, min(int(paths_per_chunk), paths))
+    path_chunks = [slice(s, min(s + step, paths)) for s in range(0, paths, step)]
+    k_chunk = max(1, CELLS_PER_CHUNK // (step * 2 * N_AGES))
+    k_chunks = [slice(s, min(s + k_chunk, len(k_idx))) for s in range(0, len(k_idx), k_chunk)]
+    # Kommune deviations are drawn whole (every path) per kommune, so a chunk of paths sees the
+    # same numbers as a run in one piece. Kept across path chunks while they fit DRAW_CACHE_BYTES,
+    # else drawn again for each chunk of paths (a few % of the engine's time).
+    keep_draws = (len(path_chunks) > 1
+                  and n_y * paths * len(k_idx) * 2 * 8 <= DRAW_CACHE_BYTES)
+    drawn: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def kommune_draws(sel: slice) -> tuple[np.ndarray, np.ndarray]:
+        """([Y, paths, kc] fertility, [Y, paths, kc] migration deviations) of k_idx[sel]."""
+        if sel.start in drawn:
+            return drawn[sel.start]
         kk = k_idx[sel]
         fert_dev = np.empty((n_y, paths, len(kk)))
         mig_dev = np.empty((n_y, paths, len(kk)))
@@ -212,24 +229,40 @@ def simulate(fm: FittedModel, params: StochasticParams, a: Assumptions, to_year:
                                                   n_y, paths)
             mig_dev[:, :, i] = _local_level_draw(rng, params.mig_e[k], params.mig_eta[k],
                                                  n_y, paths)
+        if keep_draws:
+            drawn[sel.start] = fert_dev, mig_dev
+        return fert_dev, mig_dev
+
+    out = np.zeros((len(rows), paths, n_regions, len(GROUPS)))
+    pop0 = np.nan_to_num(fm.inputs.base_pop[k_idx])
+    for ps in path_chunks:
+        n_s = ps.stop - ps.start
+        kd = kappa_dev[:, ps]
+        factor = np.exp(-b_end[None, None] * kd[..., None])                 # [Y, s, 2, 106]
         # float32: paths only feed quantiles, and halving memory traffic nearly halves the time.
-        si = StepInputs(
-            years=det.years, sc=f32(sc[:, :, None]), sb=f32(sb[:, :, None]),
-            asfr=f32(det.asfr[:, None, sel]),
-            mig_rate=det.mig_rate.map(lambda v: f32(v[None, sel]), np.float32),
-            mig_count=det.mig_count.map(lambda v: f32(v[None, sel]), np.float32),
-            mig_extra=None if det.mig_extra is None else det.mig_extra.map(
-                lambda v: f32(v[None, sel]), np.float32),
-            mig_in=None if det.mig_in is None else det.mig_in.map(
-                lambda v: f32(v[None, sel]), np.float32),
-            share_male=det.share_male,
-            births_mult=f32(np.exp(fert_dev + tfr_dev[..., None])),
-            count_mult=f32(np.broadcast_to(count_mult[..., None], (n_y, paths, len(kk)))),
-            rate_shock=f32(mig_dev), shock_shape=f32(params.shock_shape),
-        )
-        batch0 = np.broadcast_to(pop0[sel][None], (paths,) + pop0[sel].shape)
-        obs = run(f32(batch0), si, keep_flows=False, observe=_groups)
-        np.add.at(out, (slice(None), slice(None), region_of[sel]), obs)   # [Y+1, S, kc, G]
+        sc = f32((det.sc[:, 0][:, None] ** factor)[:, :, None])             # [Y, s, 1, 2, 106]
+        del factor
+        sb = f32((1.0 - (1.0 - det.sb[:, 0][:, None])
+                  * np.exp(-params.bx[None, None, :, 0] * kd))[:, :, None])  # [Y, s, 1, 2]
+        for sel in k_chunks:
+            kc = sel.stop - sel.start
+            fert_dev, mig_dev = kommune_draws(sel)
+            si = StepInputs(
+                years=det.years, sc=sc, sb=sb, asfr=f32(det.asfr[:, None, sel]),
+                mig_rate=det.mig_rate.map(lambda v: f32(v[None, sel]), np.float32),
+                mig_count=det.mig_count.map(lambda v: f32(v[None, sel]), np.float32),
+                mig_extra=None if det.mig_extra is None else det.mig_extra.map(
+                    lambda v: f32(v[None, sel]), np.float32),
+                mig_in=None if det.mig_in is None else det.mig_in.map(
+                    lambda v: f32(v[None, sel]), np.float32),
+                share_male=det.share_male,
+                births_mult=f32(np.exp(fert_dev[:, ps] + tfr_dev[:, ps, None])),
+                count_mult=f32(np.broadcast_to(count_mult[:, ps, None], (n_y, n_s, kc))),
+                rate_shock=f32(mig_dev[:, ps]), shock_shape=f32(params.shock_shape),
+            )
+            batch0 = np.broadcast_to(pop0[sel][None], (n_s,) + pop0[sel].shape)
+            obs = run(f32(batch0), si, keep_flows=False, observe=_groups)[rows]
+            np.add.at(out, (slice(None), ps, region_of[sel]), obs)     # [rows, s, kc, G]
     return out
 
 
@@ -237,23 +270,23 @@ def f32(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
-def _group_matrix() -> np.ndarray:
-    m = np.zeros((N_AGES, len(GROUPS)), dtype=np.float32)
-    m[:, 0] = 1.0
-    for j, (lo, hi) in enumerate(AGE_GROUPS.values(), start=1):
-        m[lo:hi + 1, j] = 1.0
-    return m
-
-
-GROUP_MATRIX = _group_matrix()
-
-
 def _groups(pop: np.ndarray) -> np.ndarray:
-    """[..., G] total and age-group sums of pop[..., 2, 106]."""
-    return ((pop[..., 0, :] + pop[..., 1, :]) @ GROUP_MATRIX.astype(pop.dtype)).astype(np.float64)
+    """[..., G] total and age-group sums of pop[..., 2, 106], in float64.
+
+    Plain sums along the age axis (not a matrix product, whose rounding can depend on the batch
+    size under BLAS): each row's numbers are then the same however paths and kommuner are
+    batched, so a chunked run equals a run in one piece bit for bit."""
+    s = pop[..., 0, :] + pop[..., 1, :]
+    out = np.empty(s.shape[:-1] + (len(GROUPS),))
+    out[..., 0] = s.sum(axis=-1)
+    for j, (lo, hi) in enumerate(AGE_GROUPS.values(), start=1):
+        out[..., j] = s[..., lo:hi + 1].sum(axis=-1)
+    return out
 
 
 def quantiles(sim: np.ndarray) -> dict[str, np.ndarray]:
     """{name: [Y+1, R, G]} from simulate()'s [Y+1, S, R, G]."""
-    qs = np.quantile(sim, list(QUANTILES.values()), axis=1)
+    qs = np.empty((len(QUANTILES), sim.shape[0]) + sim.shape[2:])
+    for j in range(sim.shape[0]):        # a year at a time: np.quantile copies what it sorts
+        qs[:, j] = np.quantile(sim[j], list(QUANTILES.values()), axis=0)
     return {name: qs[i] for i, name in enumerate(QUANTILES)}

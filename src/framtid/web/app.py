@@ -373,8 +373,25 @@ def create_app(db_path: Path | str | None = None, *, services: Services | None =
             _ = svc.has_projection and svc.has_story and ctx.last_year and ctx.regions
         except Exception:  # pragma: no cover - pages report what is missing themselves
             pass
+        _fit_before_serving(ctx)
         threading.Thread(target=_warm, args=(app,), daemon=True).start()
     return app
+
+
+def _fit_before_serving(ctx: Context) -> None:
+    """Fit the model and its stochastic parameters before the worker takes its first request.
+
+    Otherwise the first heavy request (the warming's Norway page or a visitor's) fits them
+    inside its heavy-work slot, for seconds, and every other heavy request meanwhile is refused
+    with 503 (the load test saw this right after start). A worker that is still fitting does not
+    accept connections, so with several workers the others answer meanwhile."""
+    try:
+        from ..model.service import _stochastic_params, fitted_entry
+
+        fm, slot = fitted_entry(ctx, version=ctx.store.version())
+        _stochastic_params(fm, slot)
+    except Exception:  # pragma: no cover - no engine or no data yet: pages say what is missing
+        pass
 
 
 def _warm(app: FastAPI) -> None:
@@ -439,6 +456,9 @@ def app_from_env() -> FastAPI:
     return create_app(os.environ.get("FRAMTID_SERVE_DB") or None, warm=True)
 
 
+WORKER_HEALTHCHECK_S = 60
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -449,17 +469,26 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Path | str | None 
 
     One worker runs the app in this process; several run `app_from_env` (an app factory) in
     uvicorn worker processes, each with its own caches. The heavy-work cap is shared out: each
-    worker gets cores ÷ workers slots (at least one) unless FRAMTID_HEAVY_SLOTS says otherwise.
+    worker gets cores ÷ workers slots (at least two) unless FRAMTID_HEAVY_SLOTS says otherwise.
     """
     import uvicorn
 
     common = {"host": host, "port": port, "log_level": "info", "proxy_headers": False,
               "server_header": False}
+    if workers > 1:
+        # uvicorn kills a worker that does not answer its supervisor's ping within this many
+        # seconds (default 5) and starts a new one, which fits the model again. On a loaded
+        # machine a worker busy with a cold page can miss 5 s: the load test saw 3–7 workers
+        # killed per run, each losing its requests and adding a fit. A hung worker is still
+        # replaced, after a minute.
+        common["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_S
     if workers <= 1:
         uvicorn.run(create_app(db_path, warm=True), **common)
         return
     from .. import config
 
     os.environ["FRAMTID_SERVE_DB"] = str(Path(db_path or config.default_db_path()).resolve())
-    os.environ.setdefault("FRAMTID_HEAVY_SLOTS", str(max(1, default_workers() // workers)))
+    # Two at least: the start-up warming renders one page at a time in a slot of its own, and
+    # with a single slot every visitor's heavy request meanwhile was refused (load test).
+    os.environ.setdefault("FRAMTID_HEAVY_SLOTS", str(max(2, default_workers() // workers)))
     uvicorn.run("framtid.web.app:app_from_env", factory=True, workers=workers, **common)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -94,18 +96,62 @@ class LeverError:
         return out
 
 
+def approx_bytes(obj: Any) -> int:
+    """Rough memory held by a JSON-like value (dicts, lists, numbers, strings, numpy arrays).
+
+    Lists whose first item is a number are counted as lists of floats without visiting every
+    item, so sizing a projection (tens of thousands of numbers) costs well under a millisecond."""
+    total, stack = 0, [obj]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, dict):
+            total += sys.getsizeof(o)
+            stack.extend(o.values())
+        elif isinstance(o, (list, tuple)):
+            total += sys.getsizeof(o)
+            if o and isinstance(o[0], (int, float)) and not isinstance(o[0], bool):
+                total += FLOAT_BYTES * len(o)
+            else:
+                stack.extend(o)
+        elif isinstance(o, np.ndarray):
+            total += o.nbytes + 112
+        elif isinstance(o, (str, bytes)):
+            total += sys.getsizeof(o)
+        else:
+            total += FLOAT_BYTES
+    return total
+
+
+FLOAT_BYTES = 24                  # a Python float (ints and None are counted the same)
+# The in-memory result cache of one process (histories, projections with levers, stories,
+# «what it takes»): a byte budget, so the cache cannot grow a worker past the per-process memory
+# ceiling whatever mix of levers arrives (docs/validation.md, «Memory»). Override:
+# FRAMTID_CACHE_MB.
+CACHE_BYTES = 160 * 2 ** 20
+
+
+def _cache_bytes() -> int:
+    raw = os.environ.get("FRAMTID_CACHE_MB", "")
+    return int(float(raw) * 2 ** 20) if raw.strip() else CACHE_BYTES
+
+
 class LRU:
-    """A small thread-safe LRU that follows the store version.
+    """A small thread-safe LRU that follows the store version, bounded by entries and by bytes.
 
     Callers read the store version once at the start of their work and pass it to `get` and
     `put`. Entries are kept per version; when the store is swapped the old ones are dropped, and a
     value computed for a version that is no longer current is returned to its caller but never
-    kept (so a request that started before a swap cannot plant old data after it).
+    kept (so a request that started before a swap cannot plant old data after it). Each value's
+    size is estimated once when it is put (approx_bytes); the least recently used entries leave
+    until both `size` (entries) and `max_bytes` hold. A value larger than the whole budget is
+    returned but not kept.
     """
 
-    def __init__(self, size: int, version=lambda: 0):
+    def __init__(self, size: int, version=lambda: 0, max_bytes: int | None = None):
         self.size = size
-        self.data: OrderedDict = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.data: OrderedDict = OrderedDict()      # (version, key) -> (value, bytes)
         self.lock = threading.Lock()
         self._version = version
         self._seen = None
@@ -115,6 +161,7 @@ class LRU:
             current = self._version()
             if current != self._seen:      # new data: nothing cached is valid any more
                 self.data.clear()
+                self.bytes = 0
                 self._seen = current
 
     def get(self, key, version=None):
@@ -123,18 +170,24 @@ class LRU:
             self._follow(v)
             if (v, key) in self.data:
                 self.data.move_to_end((v, key))
-                return self.data[(v, key)]
+                return self.data[(v, key)][0]
         return None
 
     def put(self, key, value, version=None):
         v = self._version() if version is None else version
+        n = approx_bytes(value) if self.max_bytes is not None else 0
         with self.lock:
             self._follow(v)
-            if v == self._seen:
-                self.data[(v, key)] = value
-                self.data.move_to_end((v, key))
-                while len(self.data) > self.size:
-                    self.data.popitem(last=False)
+            if v != self._seen or (self.max_bytes is not None and n > self.max_bytes):
+                return value
+            old = self.data.pop((v, key), None)
+            if old is not None:
+                self.bytes -= old[1]
+            self.data[(v, key)] = (value, n)
+            self.bytes += n
+            while len(self.data) > self.size or (self.max_bytes is not None
+                                                  and self.bytes > self.max_bytes):
+                self.bytes -= self.data.popitem(last=False)[1][1]
         return value
 
 
@@ -184,7 +237,7 @@ def _heavy_gate(slots: int | None, wait: float | None) -> HeavyGate:
 class Services:
     def __init__(self, ctx, *, heavy_slots: int | None = None, heavy_wait: float | None = None):
         self.ctx = ctx
-        self._cache = LRU(2048, ctx.store.version)   # > all 532 regions' histories
+        self._cache = LRU(2048, ctx.store.version, _cache_bytes())  # > 532 histories
         self._lock = threading.Lock()
         self._map_values: dict[tuple, dict] = {}
         self.heavy = _heavy_gate(heavy_slots, heavy_wait)

@@ -57,17 +57,20 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "uvicorn", "--factory", "framtid.web.app:create_app",
+                "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
+                "--log-level", "info" if self.access_log else "warning",
+                "--access-log" if self.access_log else "--no-access-log",
+                "--timeout-graceful-shutdown", "5"]
+
     def start(self, timeout: float = 180) -> "Server":
         env = dict(os.environ, FRAMTID_HOME=str(self.store_dir), **self.extra_env)
         if self.database_url:
             env["FRAMTID_DATABASE_URL"] = self.database_url
         else:
             env.pop("FRAMTID_DATABASE_URL", None)
-        cmd = [sys.executable, "-m", "uvicorn", "--factory", "framtid.web.app:create_app",
-               "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
-               "--log-level", "info" if self.access_log else "warning",
-               "--access-log" if self.access_log else "--no-access-log",
-               "--timeout-graceful-shutdown", "5"]
+        cmd = self.command()
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL
         self.proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out,
                                      start_new_session=True)
