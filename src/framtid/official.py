@@ -54,14 +54,12 @@ def _totals_and_groups(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _membership(regions: Regions) -> pd.DataFrame:
     """(region_code = kommune, parent, n): every fylke, BA-region and Norway with its kommuner
     and how many it has."""
-    kommuner = regions.all("kommune")
     rows = []
     for reg in regions.all():
         if reg.level != "kommune":
             members = regions.kommuner_in(reg.code)
             rows += [(k, reg.code, len(members)) for k in members]
-    return pd.DataFrame(rows or [(k.code, "", 0) for k in kommuner[:0]],
-                        columns=["region_code", "parent", "n"])
+    return pd.DataFrame(rows, columns=["region_code", "parent", "n"])
 
 
 def _sums(total: pd.DataFrame, groups: pd.DataFrame, members: pd.DataFrame
