@@ -38,3 +38,8 @@ def test_mixed_load_has_no_errors_and_stays_under_the_memory_ceiling(db_path, tm
     assert fig.n_errors == 0, (fig.errors, (tmp_path / "server.log").read_text()[-3000:])
     assert fig.rss_worker_peak_mb <= RSS_CEILING_MB, out
     assert fig.rss_end_mb, out
+    # No worker was killed and replaced by uvicorn's supervisor (it pings every worker; a busy
+    # one missing the default 5 s was killed, lost its requests and fitted the model again).
+    log = (tmp_path / "server.log").read_text()
+    assert "died" not in log, log[-3000:]
+    assert sum(k.startswith("worker-") for k in fig.rss_peak_mb) == 2, out
