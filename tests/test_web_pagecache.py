@@ -123,3 +123,39 @@ def test_import_renders_pages_beside_the_new_store_before_the_swap(tmp_path, sha
         assert app.state.pages.flight.computed == 0      # both read from disk
         assert c.get("/en/region/BA131").status_code == 200
         assert app.state.pages.flight.computed == 1      # not built: computed on demand
+
+
+def test_page_groups_keep_every_language_of_a_page_together_method_first():
+    from framtid.web.prebuild import page_groups
+
+    urls = ["/nb/", "/nb/region/NO", "/nn/region/NO", "/nn/", "/nb/region/34",
+            "/nn/region/34", "/nb/method", "/nn/method"]
+    assert page_groups(urls) == [["/nb/method", "/nn/method"], ["/nb/", "/nn/"],
+                                 ["/nb/region/NO", "/nn/region/NO"],
+                                 ["/nb/region/34", "/nn/region/34"]]
+
+
+def test_pages_built_in_worker_processes_are_served_from_disk(tmp_path, shared_data):
+    """The parallel build (two spawned workers) writes the same cache a server reads: a server
+    started afterwards computes none of the pages it built."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from framtid.pipeline import import_snapshot
+    from framtid.web.app import create_app
+    from framtid.web.prebuild import build_pages
+
+    store = tmp_path / "framtid.duckdb"
+    import_snapshot(shared_data, store)
+    urls = ["/nb/region/BA131", "/en/region/BA131", "/nb/region/5001", "/nn/region/5001"]
+    seen = []
+    res = build_pages(store, lambda d, t, url: seen.append(d), urls=urls, jobs=2)
+    assert res["jobs"] == 2 and res["pages"] == 4 and res["failed"] == []
+    assert seen[0] == 0 and seen[-1] == 4
+    app = create_app(store, disk_cache=True, workshop=False)
+    with TestClient(app) as c:
+        for url in urls:
+            assert c.get(url).status_code == 200
+        assert app.state.pages.flight.computed == 0
+    shutil.rmtree(tmp_path / "web-cache", ignore_errors=True)

@@ -9,17 +9,23 @@ modification time, which is the store version, so a server that sees the new sto
 pages already on disk; a running server keeps serving the old store's pages until the swap, and
 no old folder is removed here (the server does that when it follows the new version).
 
-Built, in this order: the home page, Norway, the fylker and the BA-regions (bokmål, then nynorsk
-and English: the stochastic runs and story facts are shared between languages), then the method
-page, whose backtest and track record are computed here once and kept on disk as well.
+Built by page, every language of a page together (the stochastic runs and story facts are
+shared between languages), over worker processes (one per core; each fits the model once): the
+method page first (its backtest and track record are computed here once and kept on disk as
+well), then the home page, Norway, the fylker and the BA-regions.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+
+from .i18n import LANGS
 
 # progress(done, total, url) after each page; (0, total, "") before the first.
 PageProgress = Callable[[int, int, str], None]
@@ -33,45 +39,119 @@ def prebuild_urls(regions, langs=("nb", "nn", "en")) -> list[str]:
     return warm_urls(regions, langs) + [f"/{lang}/method" for lang in langs]
 
 
-def build_pages(db_path: Path | str, progress: PageProgress | None = None,
-                urls: list[str] | None = None) -> dict:
-    """Render `urls` (default: `prebuild_urls`) for the store file `db_path` into the page cache
-    beside it. Returns {"pages", "seconds", "version", "failed"}; a page that does not render
-    (status ≠ 200) is counted in `failed` and left to the server to compute on demand."""
-    import httpx
+def page_groups(urls: list[str]) -> list[list[str]]:
+    """The URLs grouped by page, every language of a page together (its stochastic run and story
+    facts are computed once and shared between languages), in the order of first appearance;
+    the method pages first, since their backtest takes longest."""
+    groups: dict[str, list[str]] = {}
+    for url in urls:
+        parts = url.strip("/").split("/", 1)
+        key = (parts[1] if len(parts) > 1 else "") if parts[0] in LANGS else url
+        groups.setdefault(key, []).append(url)
+    return sorted(groups.values(), key=lambda g: not g[0].endswith("/method"))
 
+
+def default_jobs() -> int:
+    """Worker processes for the build: FRAMTID_PAGE_JOBS, else one per core."""
+    raw = os.environ.get("FRAMTID_PAGE_JOBS", "").strip()
+    return max(1, int(raw)) if raw.isdigit() else max(1, os.cpu_count() or 1)
+
+
+class _Renderer:
+    """The app over one store file, rendering pages into the page cache beside it (one per
+    process)."""
+
+    def __init__(self, db_path: Path | str):
+        from ..context import Context
+        from .app import create_app
+        from .pagecache import PageCache
+        from .services import Services
+
+        self.ctx = Context(Path(db_path))
+        self.svc = Services(self.ctx, heavy_slots=1, heavy_wait=3600)
+        self.app = create_app(services=self.svc, disk_cache=True, workshop=False)
+        # Never prune: the folders beside this one belong to the store a server may still serve.
+        self.app.state.pages = PageCache(self.app.state.assets.cache_dir, self.ctx.store.version,
+                                         prune=False)
+
+    def render(self, urls: list[str], each: Callable[[str, bool], None] | None = None
+               ) -> list[str]:
+        """Render `urls`; returns those that did not answer 200."""
+        import httpx
+
+        if any(u.endswith("/method") for u in urls):   # computed once, kept on disk by version
+            cache_dir = self.app.state.assets.cache_dir
+            self.svc.backtest(cache_dir, wait=24 * 3600)
+            self.svc.trackrecord(cache_dir, wait=24 * 3600)
+
+        async def run() -> list[str]:
+            failed = []
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://prebuild") as c:
+                for url in urls:
+                    ok = (await c.get(url)).status_code == 200
+                    if not ok:
+                        failed.append(url)
+                    if each:
+                        each(url, ok)
+            return failed
+
+        return asyncio.run(run())
+
+
+_WORKER: _Renderer | None = None
+
+
+def _worker_init(db_path: str) -> None:
+    global _WORKER
+    _WORKER = _Renderer(db_path)
+
+
+def _worker_render(urls: list[str]) -> list[str]:
+    assert _WORKER is not None
+    return _WORKER.render(urls)
+
+
+def build_pages(db_path: Path | str, progress: PageProgress | None = None,
+                urls: list[str] | None = None, jobs: int | None = None) -> dict:
+    """Render `urls` (default: `prebuild_urls`) for the store file `db_path` into the page cache
+    beside it, in `jobs` worker processes (default: `default_jobs()`; one renders in this
+    process). Returns {"pages", "seconds", "version", "failed", "jobs"}; a page that does not
+    render (status ≠ 200) is counted in `failed` and left to the server to compute on demand."""
     from ..context import Context
-    from .app import create_app
-    from .pagecache import PageCache
-    from .services import Services
 
     t0 = time.perf_counter()
     ctx = Context(Path(db_path))
-    svc = Services(ctx, heavy_slots=1, heavy_wait=3600)
-    app = create_app(services=svc, disk_cache=True, workshop=False)
     version = ctx.store.version()
-    # Never prune: the folders beside this one belong to the store a server may still be serving.
-    app.state.pages = PageCache(app.state.assets.cache_dir, ctx.store.version, prune=False)
     urls = urls if urls is not None else prebuild_urls(ctx.regions)
+    groups = page_groups(urls)
+    jobs = max(1, min(jobs or default_jobs(), len(groups)))
     report = progress or (lambda done, total, url: None)
     report(0, len(urls), "")
-    if any(u.endswith("/method") for u in urls):   # computed once, kept on disk by version
-        svc.backtest(app.state.assets.cache_dir, wait=24 * 3600)
-        svc.trackrecord(app.state.assets.cache_dir, wait=24 * 3600)
+    done = 0
+    failed: list[str] = []
+    if jobs == 1:
+        def each(url: str, ok: bool) -> None:
+            nonlocal done
+            done += 1
+            report(done, len(urls), url)
 
-    async def run() -> list[str]:
-        failed = []
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://prebuild") as client:
-            for i, url in enumerate(urls, 1):
-                r = await client.get(url)
-                if r.status_code != 200:
-                    failed.append(url)
-                report(i, len(urls), url)
-        return failed
-
-    failed = asyncio.run(run())
+        renderer = _Renderer(db_path)
+        for group in groups:
+            failed += renderer.render(group, each)
+    else:
+        # Spawned, not forked: a child must not inherit this process's DuckDB or thread state.
+        # Each worker fits the model once and renders whole groups (a page in every language).
+        mp = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=mp, initializer=_worker_init,
+                                 initargs=(str(db_path),)) as pool:
+            futures = {pool.submit(_worker_render, g): g for g in groups}
+            for fut in as_completed(futures):
+                group = futures[fut]
+                failed += fut.result()
+                done += len(group)
+                report(done, len(urls), group[-1])
     if ctx.store.version() != version:      # the file changed under us: nothing is kept for it
         raise RuntimeError(f"{db_path} changed while its pages were built")
     return {"pages": len(urls) - len(failed), "failed": failed, "version": version,
-            "seconds": time.perf_counter() - t0}
+            "jobs": jobs, "seconds": time.perf_counter() - t0}
