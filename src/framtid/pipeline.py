@@ -29,7 +29,7 @@ def _pages_hook(pages: bool | PageProgress, progress: Progress):
     def build(new_file: Path) -> None:
         from .web.prebuild import build_pages
 
-        progress("Rendering the web pages for Norway, the fylker and the BA-regions")
+        progress("Rendering the web pages for Norway, the fylker, the BA-regions and the kommuner")
         try:
             res = build_pages(new_file, None if pages is True else pages)
         except Exception as exc:  # noqa: BLE001 - pages are a convenience, the data is not

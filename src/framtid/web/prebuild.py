@@ -12,7 +12,8 @@ no old folder is removed here (the server does that when it follows the new vers
 Built by page, every language of a page together (the stochastic runs and story facts are
 shared between languages), over worker processes (one per core; each fits the model once): the
 method page first (its backtest and track record are computed here once and kept on disk as
-well), then the home page, Norway, the fylker and the BA-regions.
+well), then the home page, Norway, the fylker, the BA-regions and the kommuner
+(`FRAMTID_PAGE_SET=aggregates` leaves the kommune pages to the server).
 """
 
 from __future__ import annotations
@@ -31,12 +32,20 @@ from .i18n import LANGS
 PageProgress = Callable[[int, int, str], None]
 
 
-def prebuild_urls(regions, langs=("nb", "nn", "en")) -> list[str]:
+def prebuild_urls(regions, langs=("nb", "nn", "en"), kommuner: bool | None = None) -> list[str]:
     """The pages built at import: those `warm_urls` lists (home, Norway, fylker, BA-regions in
-    every language) and the method page in every language last."""
+    every language), the method page in every language, and — unless `kommuner` is False
+    (default: FRAMTID_PAGE_SET is not «aggregates») — every kommune page: with them on disk a
+    visitor's first look at any region is read, not computed, which is what lets two workers
+    serve a hundred people at once (docs/validation.md, «Memory and capacity»)."""
     from .pagecache import warm_urls
 
-    return warm_urls(regions, langs) + [f"/{lang}/method" for lang in langs]
+    if kommuner is None:
+        kommuner = os.environ.get("FRAMTID_PAGE_SET", "all").strip().lower() != "aggregates"
+    urls = warm_urls(regions, langs) + [f"/{lang}/method" for lang in langs]
+    if kommuner:
+        urls += [f"/{lang}/region/{r.code}" for r in regions.all("kommune") for lang in langs]
+    return urls
 
 
 def page_groups(urls: list[str]) -> list[list[str]]:
