@@ -457,6 +457,11 @@ def app_from_env() -> FastAPI:
 
 
 WORKER_HEALTHCHECK_S = 60
+# Idle keep-alive connections are kept this long (uvicorn's default is 5 s). A visitor reads a
+# page for a few seconds before the next click; with 5 s the server closed connections just as
+# clients reused them, and the request in flight failed (a ReadError in the load test). 75 s is
+# nginx's default, longer than a browser keeps an idle connection.
+KEEP_ALIVE_S = 75
 
 
 def default_workers() -> int:
@@ -474,7 +479,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Path | str | None 
     import uvicorn
 
     common = {"host": host, "port": port, "log_level": "info", "proxy_headers": False,
-              "server_header": False}
+              "server_header": False, "timeout_keep_alive": KEEP_ALIVE_S}
     if workers > 1:
         # uvicorn kills a worker that does not answer its supervisor's ping within this many
         # seconds (default 5) and starts a new one, which fits the model again. On a loaded
