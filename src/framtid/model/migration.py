@@ -262,8 +262,9 @@ def _group(a: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
 def _annual_variance(n_w: np.ndarray, x_w: np.ndarray, sm: np.ndarray) -> np.ndarray:
     """[2, bands] c with Var(annual rate) ≈ c / exposure, median over kommuner."""
     bands = np.arange(N_AGES) // SHRINK_BAND
-    nb_ = np.stack([(n_w @ sm.T)[..., bands == b].sum(axis=-1) for b in np.unique(bands)], -1)
-    xb_ = np.stack([(x_w @ sm.T)[..., bands == b].sum(axis=-1) for b in np.unique(bands)], -1)
+    n_sm, x_sm = n_w @ sm.T, x_w @ sm.T        # smoothed once, not once per band
+    nb_ = np.stack([n_sm[..., bands == b].sum(axis=-1) for b in np.unique(bands)], -1)
+    xb_ = np.stack([x_sm[..., bands == b].sum(axis=-1) for b in np.unique(bands)], -1)
     valid = (xb_ >= MIN_BAND_EXPOSURE).all(axis=0)          # [K, 2, bands], all years known
     rate = nb_ / np.maximum(xb_, 1e-9)
     var = rate.var(axis=0, ddof=1) if len(rate) > 1 else np.zeros(rate.shape[1:])
