@@ -126,3 +126,13 @@ def test_cache_follows_the_store_version(db_path, tmp_path):
     os.utime(path, ns=(10**18, 10**18))   # a version the first store never had
     assert block(ctx.store, ctx.regions, "3403") == {}
     assert "official" in block(ctx.store, ctx.regions, "3405")
+
+
+@pytest.mark.parametrize("code", ["3403", "0301", "34", "40", "BA016", "NO", "5501"])
+def test_one_region_alone_equals_every_region_at_once(ctx, code):
+    """A CLI call builds only its region's block (`build_all(only=…)`, from its own rows)."""
+    from framtid.official import build_all as every
+
+    alone = build_all(ctx.store, ctx.regions, only=code)
+    assert alone.get(code) == every(ctx.store, ctx.regions).get(code)
+    assert set(alone) <= {code}

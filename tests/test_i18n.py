@@ -175,3 +175,18 @@ def test_nynorsk_vocabulary():
     for word in ("innbyggere", "Kilde", "kommuner ", "hvor ", "hver ", " fra ", "ikke "):
         assert word not in nn, word
     assert "Source: Statistics Norway" in " ".join(catalog("en").values())
+
+
+def test_fmt_dec_gives_babels_own_result():
+    """fmt_dec applies Babel's pattern and symbols itself (speed); Babel is the reference."""
+    import random
+
+    from framtid.i18n import fmt_dec_babel
+
+    rnd = random.Random(7)
+    values = [0.0, -0.0, 0.05, -0.05, 2.65, 2.25, -1234.55, 999.95, 1e6 + 0.5, -0.04, 12345678.9]
+    values += [rnd.uniform(-2e6, 2e6) for _ in range(300)] + [rnd.uniform(-3, 3) for _ in range(300)]
+    for lang in ("nb", "nn", "en"):
+        for digits in (0, 1, 2, 3):
+            for x in values:
+                assert fmt_dec(x, lang, digits) == fmt_dec_babel(x, lang, digits), (x, lang, digits)

@@ -104,6 +104,37 @@ def test_charts_are_pictures_without_javascript(browser, server):
         t.close()
 
 
+def test_simulator_with_levers_shows_pictures_without_javascript(browser, server):
+    """A lever combination's page is not kept, so its pictures are <noscript> images of the
+    charts' own SVG downloads: loaded by a browser without JavaScript, by no other."""
+    t = PhoneTab(browser, server["url"], 390, js=False)
+    try:
+        t.goto("/nb/region/3403/simulate?fertility=1.6&name=Formannskapet")
+        figures = t.page.locator("figure[data-chart]").count()
+        imgs = t.page.locator("figure[data-chart] .chart-static img")
+        assert figures == 3 and imgs.count() == figures
+        t.page.wait_for_function("[...document.querySelectorAll('.chart-static img')]"
+                                 ".every(i => i.complete && i.naturalWidth > 0)")
+        src = imgs.first.get_attribute("src")
+        assert "fertility=1.6" in src and "name=Formannskapet" in src
+        t.goto("/nb/compare?r=3403&r=3405")             # a comparison is not kept either
+        assert t.page.locator("figure[data-chart] .chart-static img").count() == \
+            t.page.locator("figure[data-chart]").count() >= 2
+        t.page.wait_for_function("[...document.querySelectorAll('.chart-static img')]"
+                                 ".every(i => i.complete && i.naturalWidth > 0)")
+    finally:
+        t.close()
+    t = PhoneTab(browser, server["url"], 390)
+    try:
+        seen = []
+        t.page.on("request", lambda r: seen.append(r.url))
+        t.goto("/nb/region/3403/simulate?fertility=1.6")
+        t.wait_for_charts()
+        assert not [u for u in seen if "/chart/scenario-" in u]   # JavaScript: never loaded
+    finally:
+        t.close()
+
+
 def test_api_docs_offline_and_accessible(browser, server):
     from axe_playwright_python.sync_playwright import Axe
 

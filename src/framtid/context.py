@@ -23,5 +23,7 @@ class Context:
 
     @property
     def last_year(self) -> int:
-        years, _, _ = self.store.population_cube()
-        return int(years[-1])
+        """The last registered year (the projections' base): one small query, not the whole
+        population cube, so that a CLI call on a saved model fit never loads the cube."""
+        return self.store.cached("context.last_year", lambda: int(self.store.query(
+            "SELECT max(year) AS y FROM population WHERE region_code <> 'NO'")["y"].iloc[0]))

@@ -78,8 +78,29 @@ def fmt_int(x: float, lang: str) -> str:
     return f"{n:,}".replace(",", _GROUP[check_lang(lang)])
 
 
+@lru_cache(maxsize=None)
+def _symbols(lang: str) -> tuple[str, str, str]:
+    """(decimal, group, minus) as Babel writes them with our patterns (nb/nn: «,», NBSP, «-»),
+    read from Babel's own output."""
+    sample = format_decimal(Decimal("-1234.5"), format="#,##0.0", locale=_locale(lang))
+    minus, rest = sample[: sample.index("1")], sample[sample.index("1"):]
+    return rest[5], rest[1], minus
+
+
 def fmt_dec(x: float, lang: str, digits: int = 1) -> str:
-    """Fixed decimals: nb/nn «2,6», «1 234,5»; en «2.6»."""
+    """Fixed decimals: nb/nn «2,6», «1 234,5»; en «2.6».
+
+    Babel's pattern #,##0.0… with Babel's symbols for the locale, applied here (a test checks
+    it gives Babel's own result): a chart's data table formats hundreds of numbers, and
+    `babel.numbers.format_decimal` takes ≈ 70 µs for each."""
+    q = _clean(x, digits)
+    dec, group, minus = _symbols(check_lang(lang))
+    text = f"{abs(q):,f}".translate({ord(","): group, ord("."): dec})
+    return minus + text if q < 0 else text
+
+
+def fmt_dec_babel(x: float, lang: str, digits: int = 1) -> str:
+    """`fmt_dec` through Babel itself: the reference the test holds `fmt_dec` to."""
     return format_decimal(_clean(x, digits), format=_pattern(digits), locale=_locale(lang))
 
 

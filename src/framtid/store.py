@@ -248,6 +248,12 @@ class Store:
                 return value
         return value  # swapped on every try: correct for some recent version, not cached
 
+    def is_cached(self, name: str) -> bool:
+        """Whether `cached(name, …)` holds a value for the current store version."""
+        with self._lock:
+            hit = self._memo.get(name)
+        return hit is not None and hit[0] == self.version()
+
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         with connect(self.path) as con:
             return con.execute(sql, params or []).df()
@@ -318,10 +324,23 @@ class Store:
                 "region_code, year, age_group")
             return df.astype({"round": "int64", "year": "int64", "persons": "float64"})
 
+        if region_codes is not None and not self.is_cached("official"):
+            return self._official_rows(list(region_codes))   # a few regions: read only theirs
         df = self.cached("official", load)
         if region_codes is not None:
             df = df[df["region_code"].isin(list(region_codes))]
         return df.reset_index(drop=True)
+
+    def _official_rows(self, codes: list[str]) -> pd.DataFrame:
+        from .sources import official
+
+        if not self.has_table("official_projection"):
+            return official.empty()
+        df = self.query(
+            "SELECT source, ssb_table, round, alternative, region_code, year, age_group, "
+            "persons FROM official_projection WHERE list_contains(?, region_code) "
+            "ORDER BY source, round, alternative, region_code, year, age_group", [codes])
+        return df.astype({"round": "int64", "year": "int64", "persons": "float64"})
 
     def official_rounds(self) -> list[int]:
         """The rounds (years of publication) of SSB's regional projections in the store."""

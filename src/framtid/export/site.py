@@ -1,6 +1,7 @@
 """`framtid site --out DIR`: the public site as static files any web server can host.
 
-The pages are the web app's own, rendered in-process (no server, no network) and written as
+The pages are the web app's own, rendered in-process (no server, no network) — or read from the
+page cache on disk where `data import` already rendered them for this store — and written as
 `{lang}/region/{code}/index.html`, `{lang}/index.html`, `{lang}/method/index.html`, with the
 assets they use (`/static/…`, `/assets/…`: styles, scripts, the Vega bundle, the kommune map)
 and the downloads: CSV and XLSX per region (always, once under `/data/`: the numbers are the same
@@ -68,7 +69,14 @@ class Site:
             warnings.simplefilter("ignore")
             from fastapi.testclient import TestClient
 
-            self.client = TestClient(create_app(ctx.db_path), raise_server_exceptions=True)
+            app = create_app(ctx.db_path, disk_cache=True, workshop=False)
+        # The pages `data import` rendered for this store (web/prebuild.py) are read from the
+        # page cache on disk, not rendered again; a page not there is rendered and kept there
+        # for the next site or server. Never pruned here: other folders may be a server's.
+        from ..web.pagecache import PageCache
+
+        app.state.pages = PageCache(app.state.assets.cache_dir, ctx.store.version, prune=False)
+        self.client = TestClient(app, raise_server_exceptions=True)
         self.files = 0
         self.pages = 0
         self.produced: set[str] = set()

@@ -4,6 +4,9 @@ The fitted model (all rates) and its stochastic parameters are cached together i
 (store file, store version, base year), the version read once per call and passed down: a call
 with new levers only re-runs the projection, and only for the kommuner of the region asked for
 (kommuner are projected independently, so this equals slicing the all-kommuner run).
+The fitted model is also kept on disk beside the store (model/fitcache.py), so that the next
+process on the same store version — a CLI call, a server worker, a page-build worker — loads it
+instead of reading the store and fitting again.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from ..errors import FramtidError
 from ..official import block as official_block
 from . import backtest as bt
 from .fit import FittedModel
+from .fitcache import saved_fit
 from .inputs import SEXES, ModelInputs
 from .projection import age_group_totals
 from .scenarios import LEVERS, resolve
@@ -66,10 +70,16 @@ def fitted_entry(ctx: "Context", base_year: int | None = None, *,
                 hit = _cache.get(key)
             if hit is not None:
                 return hit
-            inp = ModelInputs.from_store(ctx.store, ctx.regions, base)
-            hit = (FittedModel.fit(inp), [None])
+            saved = saved_fit(ctx.db_path, v, base)
+            fm = saved.load() if saved is not None else None
+            fresh = fm is None
+            if fresh:
+                fm = FittedModel.fit(ModelInputs.from_store(ctx.store, ctx.regions, base))
+            hit = (fm, [None])
         if ctx.store.version() != v:   # swapped while fitting: fit again from the file as it is
             continue
+        if saved is not None and fresh:
+            saved.save(fm)             # for the next process on this store version
         with _lock:
             for k in [k for k in _cache if k[0] == path and k[1] != v]:
                 del _cache[k]  # the store was replaced: drop its stale models

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from .. import __version__ as FRAMTID_VERSION
+from ..config import cache_dir_for
 from ..context import Context
 from .services import Busy, Services
 
@@ -42,27 +42,13 @@ class Assets:
 
     def __init__(self, ctx: Context, cache_dir: Path | None = None):
         self.ctx = ctx
-        self.cache_dir = cache_dir or self._pick_cache_dir(ctx.db_path)
+        self.cache_dir = cache_dir or cache_dir_for(ctx.db_path)
         self._lock = threading.Lock()
         self._vega: Path | None = None
         self._map: tuple[int, bytes] | None = None    # (store version, TopoJSON)
         import vl_convert
 
         self.vega_version = vl_convert.__version__
-
-    @staticmethod
-    def _pick_cache_dir(db_path: Path) -> Path:
-        for cand in (Path(db_path).parent / "web-cache",
-                     Path(tempfile.gettempdir()) / f"framtid-web-{os.getuid()}"):
-            try:
-                cand.mkdir(parents=True, exist_ok=True)
-                probe = cand / ".probe"
-                probe.write_text("ok")
-                probe.unlink()
-                return cand
-            except OSError:
-                continue
-        raise RuntimeError("no writable folder for the web cache")
 
     @property
     def vega_name(self) -> str:
@@ -388,8 +374,11 @@ def _fit_before_serving(ctx: Context) -> None:
     try:
         from ..model.service import _stochastic_params, fitted_entry
 
+        from ..official import prepare
+
         fm, slot = fitted_entry(ctx, version=ctx.store.version())
         _stochastic_params(fm, slot)
+        prepare(ctx.store, ctx.regions)          # SSB's figures of every region at once
     except Exception:  # pragma: no cover - no engine or no data yet: pages say what is missing
         pass
 
@@ -405,6 +394,9 @@ def _warm(app: FastAPI) -> None:
             from .views import STORY_PATHS
 
             svc.projection(svc.ctx.regions.all("kommune")[0].code, paths=STORY_PATHS)
+            from ..official import prepare
+
+            prepare(svc.ctx.store, svc.ctx.regions)   # SSB's figures of every region at once
         svc.history("NO")
         svc.backtest(app.state.assets.cache_dir)
         svc.trackrecord(app.state.assets.cache_dir)

@@ -33,6 +33,9 @@ class ChartPayload:
     note: str = ""
     extra: dict = field(default_factory=dict)
     subtitle: str = ""               # what bands, outlines and lines mean (shown under the title)
+    # Pages that are not kept (a lever combination, a comparison): the chart's own image for
+    # browsers without JavaScript, in <noscript>, instead of an SVG drawn into every page.
+    static_url: str = ""
 
     def as_dict(self) -> dict:
         return {"id": self.id, "kind": self.kind, "title": self.title, "alt": self.alt,

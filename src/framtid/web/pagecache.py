@@ -4,7 +4,8 @@ The national, fylke and BA pages need the stochastic projection of many kommuner
 (Norway: half a minute cold). They depend only on (store version, code of this build, URL), so the
 rendered HTML is kept:
 
-- in memory (bounded by bytes, least recently used out first);
+- gzipped, in memory (bounded by bytes, least recently used out first) and sent as they are to
+  browsers that accept gzip;
 - on disk beside the store (`web-cache/pages/<build>-<version>/`), so that a restart serves them at
   once; folders of other versions or builds are removed when a new one is made;
 - behind a single flight: concurrent requests for the same key wait for one computation and never
@@ -29,19 +30,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1]
-
-
-def build_id() -> str:
-    """A hash of framtid's source: Python modules, templates and language catalogs."""
-    h = hashlib.sha1()
-    for p in sorted(PACKAGE.rglob("*")):
-        if p.is_file() and p.suffix in (".py", ".html", ".toml", ".json", ".j2", ".txt", ".css",
-                                        ".js", ".md") and "__pycache__" not in p.parts:
-            h.update(str(p.relative_to(PACKAGE)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()[:12]
-
+from ..config import build_id
 
 class _Call:
     __slots__ = ("event", "value", "error")
@@ -126,7 +115,10 @@ class PageCache:
                     shutil.rmtree(d, ignore_errors=True)
 
     # --- reading and writing ----------------------------------------------------------------
-    def peek(self, key: str, version) -> bytes | None:
+    # Bodies are kept gzipped, in memory as on disk: a cached page is sent as it is to a
+    # browser that accepts gzip (nearly all), with no compression per request, and the memory
+    # budget holds about eight times as many pages.
+    def peek_gz(self, key: str, version) -> bytes | None:
         with self._lock:
             self._follow(version)
             hit = self._mem.get((version, key))
@@ -136,22 +128,28 @@ class PageCache:
         path = self._file(version, key)
         if path is not None and path.exists():
             try:
-                body = gzip.decompress(path.read_bytes())
-            except (OSError, EOFError):
+                gz = path.read_bytes()
+            except OSError:
                 return None
-            self._keep(key, version, body, disk=False)
-            return body
+            if gz[:2] != b"\x1f\x8b":
+                return None
+            self._keep(key, version, gz, disk=False)
+            return gz
         return None
 
-    def _keep(self, key: str, version, body: bytes, disk: bool = True) -> None:
+    def peek(self, key: str, version) -> bytes | None:
+        gz = self.peek_gz(key, version)
+        return None if gz is None else _gunzip(gz)
+
+    def _keep(self, key: str, version, gz: bytes, disk: bool = True) -> None:
         with self._lock:
             self._follow(version)
             if version != self._seen:       # computed for a store that is gone: not kept
                 return
             old = self._mem.pop((version, key), None)
             self._bytes -= len(old) if old is not None else 0
-            self._mem[(version, key)] = body
-            self._bytes += len(body)
+            self._mem[(version, key)] = gz
+            self._bytes += len(gz)
             while self._bytes > self.max_bytes and len(self._mem) > 1:
                 _, dropped = self._mem.popitem(last=False)
                 self._bytes -= len(dropped)
@@ -160,29 +158,41 @@ class PageCache:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-                tmp.write_bytes(gzip.compress(body, compresslevel=3))
+                tmp.write_bytes(gz)
                 os.replace(tmp, path)
             except OSError:
                 pass                        # the disk copy is a convenience only
 
-    def get(self, key: str, version, build: Callable[[], tuple[bytes, bool]]) -> bytes:
-        """The page for `key` under `version`: from memory, disk, or `build()` (once for all
-        concurrent callers). `build` returns (body, keep): keep False for pages that must not
-        be cached (an error page, a page still waiting for a background result)."""
-        hit = self.peek(key, version)
+    def get_gz(self, key: str, version, build: Callable[[], tuple[bytes, bool]]) -> bytes:
+        """The gzipped page for `key` under `version`: from memory, disk, or `build()` (once for
+        all concurrent callers). `build` returns (body, keep): keep False for pages that must
+        not be cached (an error page, a page still waiting for a background result)."""
+        hit = self.peek_gz(key, version)
         if hit is not None:
             return hit
 
         def compute() -> bytes:
-            again = self.peek(key, version)
+            again = self.peek_gz(key, version)
             if again is not None:
                 return again
             body, keep = build()
+            gz = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
             if keep and self._version() == version:
-                self._keep(key, version, body)
-            return body
+                self._keep(key, version, gz)
+            return gz
 
         return self.flight.do((version, key), compute)
+
+    def get(self, key: str, version, build: Callable[[], tuple[bytes, bool]]) -> bytes:
+        """`get_gz`, uncompressed."""
+        return _gunzip(self.get_gz(key, version, build))
+
+
+GZIP_LEVEL = 6          # as the app's GZipMiddleware: the same bytes on the wire as before
+
+
+def _gunzip(gz: bytes) -> bytes:
+    return gzip.decompress(gz)
 
 
 def warm_urls(regions, langs=("nb", "nn", "en")) -> list[str]:

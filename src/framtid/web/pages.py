@@ -8,8 +8,9 @@ URL scheme (language first, then what): /{lang}/, /{lang}/region/{code},
 
 from __future__ import annotations
 
+import gzip
 import logging
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -223,7 +224,21 @@ def cached(request: Request, key: str, build, cache=None) -> HTMLResponse:
         resp, keep = build()
         return resp.body, keep and resp.status_code == 200
 
-    return HTMLResponse((cache or request.app.state.pages).get(key, version, body))
+    gz = (cache or request.app.state.pages).get_gz(key, version, body)
+    if accepts_gzip(request):       # kept gzipped: sent as it is (GZipMiddleware lets it pass)
+        return Response(gz, media_type="text/html; charset=utf-8",
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return HTMLResponse(gzip.decompress(gz))
+
+
+def accepts_gzip(request: Request) -> bool:
+    """Whether the request's Accept-Encoding allows gzip (and does not refuse it with q=0)."""
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            q = params.replace(" ", "")
+            return not (q.startswith("q=0") and q.strip("q=0.") == "")
+    return False
 
 
 def _region_html(request: Request, lang: str, reg) -> HTMLResponse:
@@ -316,6 +331,17 @@ def _simulate_html(request: Request, lang: str, reg):
         sim_error = str(exc) if lang == "en" else i18n.t("error.422_text", lang)
         sim = V.simulation(svc, reg.code, {}, lang)
         status = 422
+    if request.query_params:
+        # A page for one lever combination is not kept, so its pictures for browsers without
+        # JavaScript are not drawn inline (≈ 80 ms each, and every browser with JavaScript
+        # replaces them): <noscript> points at the chart's own image, which only such a browser
+        # loads.
+        query = "&".join(q for q in (urlsplit(sim["url"]).query,
+                                      urlencode({"name": scenario_name}) if scenario_name else "")
+                         if q)
+        for ch in sim["charts"]:
+            ch["static_url"] = (f"/export/{lang}/{reg.code}/chart/scenario-{ch['slot']}.svg"
+                                + (f"?{query}" if query else ""))
     meta = svc.levers()
     population = svc.history(reg.code)["indicators"]["population"][-1]
     lever_views = [V.lever_view(m, lang, levers.get(m["name"]), population) for m in meta]
@@ -347,6 +373,12 @@ def compare_page(request: Request, lang: str):
 
     def build():
         view = V.compare_view(svc, regs, lang) if len(regs) >= 2 else None
+        if view is not None:        # pictures for browsers without JavaScript: see ChartPayload
+            from ..export.routes import COMPARE_CHARTS
+
+            query = urlencode([("r", r.code) for r in view["regions"]])
+            for name, ch in zip(COMPARE_CHARTS, view["charts"]):
+                ch.static_url = f"/export/{lang}/compare/{name}.svg?{query}"
         return render(request, "compare.html", lang, "compare", i18n.t("compare.title", lang),
                       status=status, fields=fields, view=view, asked=bool(raw),
                       year=STORY_YEAR, switch_query=None if status != 200 else urlencode(

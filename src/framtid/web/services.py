@@ -53,7 +53,28 @@ def _optional(module: str, attr: str):
 
 
 def clean(obj: Any) -> Any:
-    """JSON-safe: numpy to Python, NaN and infinities to None (JSON has no NaN)."""
+    """JSON-safe: numpy to Python, NaN and infinities to None (JSON has no NaN).
+
+    Plain floats, ints and strings are handled by exact type first: a projection has thousands
+    of them, and this runs for every new lever combination and every API answer."""
+    t = type(obj)
+    if t is float:
+        return obj if obj - obj == 0 else None     # NaN and ±inf: x - x is not 0
+    if t is int or t is str or obj is None:
+        return obj
+    if t is list or t is tuple:
+        out = []
+        for v in obj:
+            tv = type(v)
+            if tv is float:
+                out.append(v if v - v == 0 else None)
+            elif tv is int or tv is str or v is None:
+                out.append(v)
+            else:
+                out.append(clean(v))
+        return out
+    if t is dict:
+        return {k if type(k) is str else str(k): clean(v) for k, v in obj.items()}
     if isinstance(obj, dict):
         return {str(k): clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
