@@ -192,11 +192,17 @@ def read_rounds(path: Path, code_changes: pd.DataFrame, known: set[str]) -> pd.D
         i = int(np.flatnonzero((df["round"] == r).to_numpy())[0])
         raise _fail(path, i + 2, f"round {r} names more than one SSB table")
 
-    # Recode to 2024 codes: per round, a code valid in the round's year that maps whole.
-    new_code = df["region_code"].copy()
-    for old, new, first, last in recode_map(code_changes):
-        hit = (df["region_code"] == old) & df["round"].between(first, last)
-        new_code[hit] = new
+    # Recode to 2024 codes: per round, a code valid in the round's year that maps whole (where
+    # mappings overlap, the later one in the table wins). One merge, not a pass per mapping.
+    rules = pd.DataFrame(recode_map(code_changes), columns=["old", "new", "first", "last"])
+    rows = pd.DataFrame({"row": np.arange(len(df)), "old": df["region_code"].to_numpy(),
+                         "round": df["round"].to_numpy()})
+    hit = rows.merge(rules.reset_index(names="rule"), on="old")
+    hit = hit[(hit["round"] >= hit["first"]) & (hit["round"] <= hit["last"])]
+    hit = hit.sort_values("rule").drop_duplicates("row", keep="last")
+    codes = df["region_code"].to_numpy(dtype=object, copy=True)
+    codes[hit["row"].to_numpy()] = hit["new"].to_numpy()
+    new_code = pd.Series(codes, index=df.index, dtype=df["region_code"].dtype)
     partial = _partial_codes(code_changes)
     drop = ~new_code.isin(known) & df["region_code"].isin(partial)
     unknown = ~new_code.isin(known) & ~drop
