@@ -313,33 +313,24 @@ class Store:
         """SSB's regional projections (table `official_projection`): source, ssb_table, round,
         alternative, region_code, year, age_group, persons; rows of `region_codes` only if
         given. An old store without the table gives an empty frame with these columns."""
-        from .sources import official
-
-        def load() -> pd.DataFrame:
-            if not self.has_table("official_projection"):
-                return official.empty()
-            df = self.query(
-                "SELECT source, ssb_table, round, alternative, region_code, year, age_group, "
-                "persons FROM official_projection ORDER BY source, round, alternative, "
-                "region_code, year, age_group")
-            return df.astype({"round": "int64", "year": "int64", "persons": "float64"})
-
         if region_codes is not None and not self.is_cached("official"):
-            return self._official_rows(list(region_codes))   # a few regions: read only theirs
-        df = self.cached("official", load)
+            return self._read_official(list(region_codes))   # a few regions: read only theirs
+        df = self.cached("official", self._read_official)
         if region_codes is not None:
             df = df[df["region_code"].isin(list(region_codes))]
         return df.reset_index(drop=True)
 
-    def _official_rows(self, codes: list[str]) -> pd.DataFrame:
+    def _read_official(self, codes: list[str] | None = None) -> pd.DataFrame:
+        """The table's rows (of `codes` only, if given), in key order."""
         from .sources import official
 
         if not self.has_table("official_projection"):
             return official.empty()
+        where = " WHERE list_contains(?, region_code)" if codes is not None else ""
         df = self.query(
             "SELECT source, ssb_table, round, alternative, region_code, year, age_group, "
-            "persons FROM official_projection WHERE list_contains(?, region_code) "
-            "ORDER BY source, round, alternative, region_code, year, age_group", [codes])
+            f"persons FROM official_projection{where} ORDER BY source, round, alternative, "
+            "region_code, year, age_group", [codes] if codes is not None else None)
         return df.astype({"round": "int64", "year": "int64", "persons": "float64"})
 
     def official_rounds(self) -> list[int]:

@@ -394,9 +394,6 @@ def _warm(app: FastAPI) -> None:
             from .views import STORY_PATHS
 
             svc.projection(svc.ctx.regions.all("kommune")[0].code, paths=STORY_PATHS)
-            from ..official import prepare
-
-            prepare(svc.ctx.store, svc.ctx.regions)   # SSB's figures of every region at once
         svc.history("NO")
         svc.backtest(app.state.assets.cache_dir)
         svc.trackrecord(app.state.assets.cache_dir)

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ..config import build_id
 
+
 class _Call:
     __slots__ = ("event", "value", "error")
 
@@ -139,7 +140,7 @@ class PageCache:
 
     def peek(self, key: str, version) -> bytes | None:
         gz = self.peek_gz(key, version)
-        return None if gz is None else _gunzip(gz)
+        return None if gz is None else gzip.decompress(gz)
 
     def _keep(self, key: str, version, gz: bytes, disk: bool = True) -> None:
         with self._lock:
@@ -185,14 +186,11 @@ class PageCache:
 
     def get(self, key: str, version, build: Callable[[], tuple[bytes, bool]]) -> bytes:
         """`get_gz`, uncompressed."""
-        return _gunzip(self.get_gz(key, version, build))
+        return gzip.decompress(self.get_gz(key, version, build))
 
 
 GZIP_LEVEL = 6          # as the app's GZipMiddleware: the same bytes on the wire as before
 
-
-def _gunzip(gz: bytes) -> bytes:
-    return gzip.decompress(gz)
 
 
 def warm_urls(regions, langs=("nb", "nn", "en")) -> list[str]:

@@ -236,8 +236,11 @@ def accepts_gzip(request: Request) -> bool:
     for part in request.headers.get("accept-encoding", "").lower().split(","):
         name, _, params = part.strip().partition(";")
         if name.strip() in ("gzip", "*"):
-            q = params.replace(" ", "")
-            return not (q.startswith("q=0") and q.strip("q=0.") == "")
+            q = params.replace(" ", "").removeprefix("q=")
+            try:
+                return float(q) > 0 if q else True
+            except ValueError:
+                return True
     return False
 
 
@@ -331,14 +334,14 @@ def _simulate_html(request: Request, lang: str, reg):
         sim_error = str(exc) if lang == "en" else i18n.t("error.422_text", lang)
         sim = V.simulation(svc, reg.code, {}, lang)
         status = 422
+    share_url = sim["url"] + (("&" if "?" in sim["url"] else "?")
+                              + urlencode({"name": scenario_name}) if scenario_name else "")
     if request.query_params:
         # A page for one lever combination is not kept, so its pictures for browsers without
         # JavaScript are not drawn inline (≈ 80 ms each, and every browser with JavaScript
         # replaces them): <noscript> points at the chart's own image, which only such a browser
         # loads.
-        query = "&".join(q for q in (urlsplit(sim["url"]).query,
-                                      urlencode({"name": scenario_name}) if scenario_name else "")
-                         if q)
+        query = urlsplit(share_url).query
         for ch in sim["charts"]:
             ch["static_url"] = (f"/export/{lang}/{reg.code}/chart/scenario-{ch['slot']}.svg"
                                 + (f"?{query}" if query else ""))
@@ -354,9 +357,7 @@ def _simulate_html(request: Request, lang: str, reg):
                   error_fields=[e.field for e in errors], sim_error=sim_error,
                   targets=V.targets(svc, lang) if svc.has_what_it_takes else [],
                   wit_message=wit_message, wit_error=wit_error,
-                  solve=solve, year=STORY_YEAR, share_url=sim["url"] + (
-                      ("&" if "?" in sim["url"] else "?") + urlencode({"name": scenario_name})
-                      if scenario_name else ""))
+                  solve=solve, year=STORY_YEAR, share_url=share_url)
     page.degraded = bool(sim.get("degraded"))     # busy: no band; not kept in the page cache
     return page
 
